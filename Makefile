@@ -1,0 +1,53 @@
+# Six Ways: `make run` installs everything and starts the service; `make test` runs every test.
+# The Python version comes from .python-version; uv installs the locked packages into .venv.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+VENV := .venv/bin
+PORT ?= 8000
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: run install test test-fast lint format browser-deps worker clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+	npm ci --no-audit --no-fund --loglevel=error
+
+run: install
+	DEBUG=1 $(VENV)/python manage.py migrate --noinput -v0
+	DEBUG=1 $(VENV)/python manage.py load_instruments
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(VENV)/python manage.py demo
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(VENV)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+test: install browser-deps
+	$(VENV)/pytest
+
+test-fast: install
+	$(VENV)/pytest -m "not browser"
+
+lint: install
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/djlint sixways/templates --lint
+	DEBUG=1 $(VENV)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/ruff check --fix .
+	$(VENV)/ruff format .
+
+worker: install
+	DEBUG=1 $(VENV)/python manage.py db_worker
+
+clean:
+	rm -rf .venv .tools node_modules staticfiles db.sqlite3*

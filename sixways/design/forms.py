@@ -1,0 +1,63 @@
+"""The bridge from Django forms to NHS.UK frontend macros.
+
+Templates call `{{ field(form["name"]) }}` (templates/design/fields.jinja) and never map markup
+by hand. The question, hint and error a macro needs come from the form field itself.
+"""
+
+from django import forms
+from django.forms import BoundField
+
+
+def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
+    """Parameters for the NHS macro that renders this field's widget."""
+    widget = bound.field.widget
+    params: dict = {"name": bound.html_name}
+    if bound.help_text:
+        params["hint"] = {"text": str(bound.help_text)}
+    if bound.errors:
+        params["errorMessage"] = {"text": " ".join(bound.errors)}
+    value = bound.value()
+    label = str(bound.label)
+
+    if isinstance(widget, forms.RadioSelect):
+        # The first radio takes the id itself, so the error summary can link straight to it.
+        params["idPrefix"] = bound.auto_id
+        params["fieldset"] = {"legend": {"text": label, "size": legend_size}}
+        params["items"] = [
+            {"value": str(v), "text": str(text), "checked": str(v) == str(value or "")}
+            for v, text in bound.field.choices
+        ]
+        return {"macro": "radios", "params": params}
+    params["id"] = bound.auto_id
+    if isinstance(widget, forms.Textarea):
+        params.update(label={"text": label}, value=value or "", rows=widget.attrs.get("rows", 5))
+        return {"macro": "textarea", "params": params}
+    if isinstance(widget, forms.Select):
+        params.update(
+            label={"text": label},
+            items=[
+                {"value": str(v), "text": str(text), "selected": str(v) == str(value or "")}
+                for v, text in bound.field.choices
+            ],
+        )
+        return {"macro": "select", "params": params}
+    params.update(
+        label={"text": label},
+        value=value or "",
+        type=getattr(widget, "input_type", "text"),
+        autocomplete=widget.attrs.get("autocomplete"),
+    )
+    return {"macro": "input", "params": params}
+
+
+def error_list(*forms_: forms.Form) -> list[dict]:
+    """The error summary's entries, each linking to the field it is about."""
+    entries = []
+    for form in forms_:
+        for error in form.non_field_errors():
+            entries.append({"text": str(error), "href": "#maincontent"})
+        for name, errors in form.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS:
+                continue
+            entries.append({"text": " ".join(errors), "href": f"#{form[name].auto_id}"})
+    return entries

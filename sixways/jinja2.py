@@ -1,0 +1,47 @@
+"""The Jinja2 environment for our pages: our templates first, then the NHS.UK frontend macros."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import formats, timezone
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+
+from sixways.design.forms import field_params
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def date(value, fmt: str = "j F Y") -> str:
+    """Dates written out in full, as the NHS content style asks: 23 November 2026."""
+    if value is None:
+        return ""
+    if hasattr(value, "tzinfo"):
+        value = timezone.localtime(value)
+    return formats.date_format(value, fmt)
+
+
+def score(value, places: int = 1) -> str:
+    """A 0-3 mean or a percentage, rounded for people; exact values stay in the data."""
+    return f"{float(value):.{places}f}"
+
+
+def environment(**options) -> Environment:
+    options["loader"] = ChoiceLoader([options.pop("loader"), PackageLoader("nhsuk_frontend_jinja")])
+    # The NHS macros read optional nested parameters; ChainableUndefined lets them be absent.
+    options["undefined"] = ChainableUndefined
+    options["autoescape"] = True
+    env = Environment(**options)  # noqa: S701 - autoescape is on, set just above
+    env.globals.update(
+        url=url,
+        static=static,
+        get_messages=messages.get_messages,
+        service_name="Six Ways",
+        debug=settings.DEBUG,
+        min_group_size=settings.MIN_GROUP_SIZE,
+        field_params=field_params,
+    )
+    env.filters.update(date=date, score=score)
+    return env

@@ -1,0 +1,133 @@
+"""Partnerships, their partner organisations, and who may work on them.
+
+Every query for partnership data starts from `Partnership.objects.for_user(user)`: it is the one
+place that decides what a signed-in person may see (docs/adr/0003-one-scoping-mechanism.md).
+"""
+
+from django.conf import settings
+from django.db import models
+
+
+class Level(models.TextChoices):
+    SYSTEM = "system", "Integrated care system"
+    ICP = "icp", "Integrated care partnership"
+    PLACE = "place", "Place"
+    NEIGHBOURHOOD = "neighbourhood", "Neighbourhood"
+
+
+class Sector(models.TextChoices):
+    ICB = "icb", "Integrated care board"
+    NHS_TRUST = "nhs-trust", "NHS trust"
+    PRIMARY_CARE = "primary-care", "Primary care"
+    LOCAL_AUTHORITY = "local-authority", "Local authority"
+    CARE_PROVIDER = "care-provider", "Social care provider"
+    VCSE = "vcse", "Voluntary and community sector"
+    HEALTHWATCH = "healthwatch", "Healthwatch"
+    OTHER = "other", "Other"
+
+
+# The broad groups PRODUCT.md compares for spread between sectors.
+SECTOR_GROUPS = {
+    Sector.ICB: "NHS",
+    Sector.NHS_TRUST: "NHS",
+    Sector.PRIMARY_CARE: "NHS",
+    Sector.LOCAL_AUTHORITY: "Local authority",
+    Sector.CARE_PROVIDER: "Care providers",
+    Sector.VCSE: "Voluntary sector",
+    Sector.HEALTHWATCH: "Voluntary sector",
+    Sector.OTHER: "Other",
+}
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> "PartnershipQuerySet":
+        """The partnerships this person works on. Anyone else's are simply not there (404)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(memberships__user=user).distinct()
+
+
+class Partnership(models.Model):
+    name = models.CharField(max_length=200)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    """A partner organisation. One organisation can be a partner in several partnerships."""
+
+    name = models.CharField(max_length=200)
+    sector = models.CharField(max_length=20, choices=Sector.choices)
+    # An ODS code, a local authority GSS code or a CQC ID, when known.
+    code = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def sector_group(self) -> str:
+        return SECTOR_GROUPS[self.sector]
+
+
+class Partner(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="partners")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="partnerships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partnership", "organisation"], name="partner_once_per_partnership"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.partnership}"
+
+
+class Role(models.TextChoices):
+    FACILITATOR = "facilitator", "Facilitator"
+    PARTNER_LEAD = "partner-lead", "Partner lead"
+    OBSERVER = "observer", "Observer"
+
+
+class Membership(models.Model):
+    """A person's role in one partnership."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="For a partner lead: the organisation they lead for.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partnership"], name="one_role_per_partnership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.partnership}"

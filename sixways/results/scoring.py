@@ -1,0 +1,151 @@
+"""How Six Ways turns answers into scores.
+
+Each answer scores Yes=3, Sometimes=2, Not always=1, No=0.
+
+- A respondent's behaviour score is the mean of their answers in that section, also shown
+  as a percentage of the maximum and as a total ("9 of 12").
+- An organisation's score is the mean of its respondents' scores.
+- The partnership score is the mean of the organisation scores, so every partner counts
+  equally however many of its staff respond: a large organisation that sends its whole
+  team must not drown out a small one. The respondent-weighted mean (every person equal)
+  is shown beside it for comparison.
+- Spread shows how far partners disagree: the population standard deviation and the
+  range of the organisation scores (or of the sector scores, each organisation equal
+  within its sector). A range of one full answer step or more (exactly 1 included) is
+  flagged as "partners see this differently".
+- Priorities list behaviours lowest score first; ties go to the wider range, then to the
+  questionnaire's own order.
+- Change is current minus previous, or None when there is no previous score.
+
+Every mean is an exact Fraction. Scores such as 5/3 and 8/3 are one step apart, but as
+floats their difference is 0.9999999999999998 and the flag would be silently lost. Only
+the standard deviation is a float, because a square root is rarely rational; it is for
+display and never drives a decision.
+"""
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+DIFFERS_AT = Fraction(1)
+
+
+def _exact(value: Fraction | int) -> Fraction:
+    # Refuse floats (and Decimals, bools) so that inexact numbers cannot creep into a mean.
+    if isinstance(value, bool) or not isinstance(value, int | Fraction):
+        raise TypeError(f"expected an int or Fraction, got {value!r}")
+    return Fraction(value)
+
+
+@dataclass(frozen=True)
+class BehaviourScore:
+    mean: Fraction
+    total: int
+    max_total: int
+    answers: int
+
+    @property
+    def percent(self) -> Fraction:
+        # mean / max_score * 100, with answers cancelled out so max_score need not be stored.
+        return Fraction(self.total * 100, self.max_total)
+
+
+def behaviour_score(scores: Sequence[int], max_score: int = 3) -> BehaviourScore:
+    if isinstance(max_score, bool) or not isinstance(max_score, int) or max_score < 1:
+        raise ValueError(f"max_score must be a positive int, got {max_score!r}")
+    if not scores:
+        raise ValueError("cannot score a behaviour with no answers")
+    for score in scores:
+        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= max_score:
+            raise ValueError(f"answer score must be an int from 0 to {max_score}, got {score!r}")
+    total = sum(scores)
+    return BehaviourScore(
+        mean=Fraction(total, len(scores)),
+        total=total,
+        max_total=len(scores) * max_score,
+        answers=len(scores),
+    )
+
+
+def mean(values: Iterable[Fraction | int]) -> Fraction:
+    exact = [_exact(value) for value in values]
+    if not exact:
+        raise ValueError("cannot take the mean of no values")
+    return sum(exact, Fraction(0)) / len(exact)
+
+
+def organisation_score(respondent_means: Iterable[Fraction]) -> Fraction:
+    return mean(respondent_means)
+
+
+def partnership_score(organisation_means: Mapping[Hashable, Fraction]) -> Fraction:
+    return mean(organisation_means.values())
+
+
+def respondent_weighted(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
+    weighted = Fraction(0)
+    people = 0
+    for group_mean, respondents in groups:
+        if isinstance(respondents, bool) or not isinstance(respondents, int) or respondents < 0:
+            raise ValueError(f"respondents must be a non-negative int, got {respondents!r}")
+        # An organisation nobody answered for has no mean to weight, so skip it.
+        if respondents:
+            weighted += _exact(group_mean) * respondents
+            people += respondents
+    if not people:
+        raise ValueError("cannot weight by respondents when there are none")
+    return weighted / people
+
+
+@dataclass(frozen=True)
+class Spread:
+    stdev: float
+    low: Fraction
+    high: Fraction
+
+    @property
+    def range(self) -> Fraction:
+        return self.high - self.low
+
+    @property
+    def differs(self) -> bool:
+        return self.range >= DIFFERS_AT
+
+
+def spread(values: Iterable[Fraction | int]) -> Spread | None:
+    exact = [_exact(value) for value in values]
+    if not exact:
+        return None
+    centre = mean(exact)
+    # Population, not sample, deviation: the partners are the whole group, not a sample of it.
+    variance = mean((value - centre) ** 2 for value in exact)
+    return Spread(stdev=math.sqrt(variance), low=min(exact), high=max(exact))
+
+
+def sector_means[K: Hashable](
+    organisation_means: Mapping[K, Fraction], sector_of: Mapping[K, str]
+) -> dict[str, Fraction]:
+    by_sector: dict[str, list[Fraction]] = {}
+    for organisation, score in organisation_means.items():
+        by_sector.setdefault(sector_of[organisation], []).append(score)
+    return {sector: mean(scores) for sector, scores in by_sector.items()}
+
+
+def priorities(scores: Mapping[str, Fraction], ranges: Mapping[str, Fraction]) -> list[str]:
+    # sorted() is stable, so behaviours that tie on both keys keep the questionnaire's order.
+    return sorted(scores, key=lambda key: (scores[key], -ranges.get(key, Fraction(0))))
+
+
+def change(
+    current: Mapping[str, Fraction], previous: Mapping[str, Fraction] | None
+) -> dict[str, Fraction | None]:
+    before = previous or {}
+    return {
+        key: None if before.get(key) is None else _exact(now) - _exact(before[key])
+        for key, now in current.items()
+    }
+
+
+def self_partner_gap(self_score: Fraction | int, partners_score: Fraction | int) -> Fraction:
+    return _exact(self_score) - _exact(partners_score)

@@ -1,0 +1,226 @@
+"""The participant journey: start page, one page per behaviour, check answers, sent.
+
+A link's token is used only on the start page. Pressing the start button swaps it for a
+session, so the token does not linger in later URLs or Referer headers, and simply opening a
+link (as mail scanners do) changes nothing.
+"""
+
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from sixways.design.forms import error_list
+from sixways.instruments.models import Option, Question, Section
+
+from .forms import SectionForm
+from .models import (
+    AlreadySubmitted,
+    Comment,
+    Incomplete,
+    Invitation,
+    Response,
+    RoundClosed,
+    Status,
+    save_section,
+    submit,
+)
+
+SESSION_KEY = "participant_response"
+
+
+def _link_not_valid(request: HttpRequest) -> HttpResponse:
+    # Wrong, unknown and not-yet-open links all get this same answer.
+    return render(request, "rounds/link_not_valid.jinja", status=404)
+
+
+def _round_closed(request: HttpRequest, round_, status: int = 200) -> HttpResponse:
+    return render(request, "rounds/closed.jinja", {"round": round_}, status=status)
+
+
+def _current_response(request: HttpRequest) -> Response | None:
+    response_id = request.session.get(SESSION_KEY)
+    if not isinstance(response_id, int):
+        return None
+    return (
+        Response.objects.select_related("round__instrument", "organisation")
+        .filter(pk=response_id)
+        .first()
+    )
+
+
+def _sections(response: Response) -> list[Section]:
+    return list(Section.objects.filter(instrument_id=response.round.instrument_id))
+
+
+def _first_unanswered_url(response: Response) -> str:
+    answered = set(response.answers.values_list("question_id", flat=True))
+    for question in Question.objects.filter(instrument_id=response.round.instrument_id):
+        if question.pk not in answered:
+            return reverse("rounds:section", args=[question.section.position])
+    return reverse("rounds:check")
+
+
+@require_http_methods(["GET", "POST"])
+def start(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.from_token(token)
+    if invitation is None or invitation.round.status == Status.DRAFT:
+        return _link_not_valid(request)
+    round_ = invitation.round
+    response = Response.objects.filter(invitation=invitation).first()
+    if round_.status == Status.CLOSED:
+        return _round_closed(request, round_)
+
+    if request.method == "POST":
+        if response is None:
+            try:
+                with transaction.atomic():
+                    response = Response.objects.create(
+                        round=round_, invitation=invitation, organisation=invitation.organisation
+                    )
+            except IntegrityError:
+                # A double press: the first one created it.
+                response = Response.objects.get(invitation=invitation)
+        request.session.cycle_key()
+        request.session[SESSION_KEY] = response.pk
+        if response.submitted:
+            return redirect("rounds:sent")
+        return redirect(_first_unanswered_url(response))
+
+    return render(
+        request,
+        "rounds/start.jinja",
+        {
+            "round": round_,
+            "invitation": invitation,
+            "response": response,
+            "sections": Section.objects.filter(instrument_id=round_.instrument_id),
+        },
+    )
+
+
+def _participant_view(view):
+    """Find the session's response, or explain that the link must be opened again."""
+
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = _current_response(request)
+        if response is None:
+            return render(request, "rounds/session_ended.jinja", status=403)
+        return view(request, response, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@require_http_methods(["GET", "POST"])
+@_participant_view
+def section(request: HttpRequest, response: Response, number: int) -> HttpResponse:
+    if response.submitted:
+        return redirect("rounds:sent")
+    sections = _sections(response)
+    if not 1 <= number <= len(sections):
+        raise Http404
+    this = sections[number - 1]
+    questions = list(this.questions.all())
+    options = list(Option.objects.filter(instrument_id=response.round.instrument_id))
+    saved = {a.question_id: a.option.key for a in response.answers.select_related("option")}
+    comment = Comment.objects.filter(response=response, section=this).first()
+    initial = {f"q{q.key.replace('.', '_')}": saved.get(q.pk) for q in questions}
+    initial["comment"] = comment.text if comment else ""
+
+    form = SectionForm(this, questions, options, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_section(response, this, form.answers(), form.cleaned_data["comment"])
+        except RoundClosed:
+            return _round_closed(request, response.round, status=409)
+        except AlreadySubmitted:
+            return redirect("rounds:sent")
+        if request.POST.get("action") == "save":
+            return render(request, "rounds/saved.jinja", {"response": response})
+        missing = form.missing(set(saved))
+        if not missing:
+            if number < len(sections):
+                return redirect("rounds:section", number + 1)
+            return redirect("rounds:check")
+        # What was given is saved; ask for the rest before moving on.
+        form.require(missing)
+
+    return render(
+        request,
+        "rounds/section.jinja",
+        {
+            "response": response,
+            "section": this,
+            "number": number,
+            "count": len(sections),
+            "form": form,
+            "errors": error_list(form) if form.errors else [],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _summary(response: Response) -> list[dict]:
+    """Each behaviour with its questions, the answer given (or None) and the comment."""
+    instrument_id = response.round.instrument_id
+    answers = {a.question_id: a.option.label for a in response.answers.select_related("option")}
+    comments = {c.section_id: c.text for c in response.comments.all()}
+    questions = Question.objects.filter(instrument_id=instrument_id)
+    summary = []
+    for section_ in Section.objects.filter(instrument_id=instrument_id):
+        summary.append(
+            {
+                "section": section_,
+                "comment": comments.get(section_.pk, ""),
+                "questions": [
+                    {"question": q, "answer": answers.get(q.pk)}
+                    for q in questions
+                    if q.section_id == section_.pk
+                ],
+            }
+        )
+    return summary
+
+
+@require_http_methods(["GET", "POST"])
+@_participant_view
+def check(request: HttpRequest, response: Response) -> HttpResponse:
+    if response.submitted:
+        return redirect("rounds:sent")
+    errors = []
+    if request.method == "POST":
+        try:
+            submit(response)
+        except AlreadySubmitted:
+            pass  # A repeated press: it was sent the first time.
+        except RoundClosed:
+            return _round_closed(request, response.round, status=409)
+        except Incomplete as incomplete:
+            errors = [
+                {
+                    "text": f"Answer question {q.key} before you send your answers",
+                    "href": reverse("rounds:section", args=[q.section.position])
+                    + f"#q{q.key.replace('.', '_')}",
+                }
+                for q in incomplete.missing
+            ]
+        if not errors:
+            return redirect("rounds:sent")
+    return render(
+        request,
+        "rounds/check.jinja",
+        {"response": response, "summary": _summary(response), "errors": errors},
+        status=400 if errors else 200,
+    )
+
+
+@_participant_view
+def sent(request: HttpRequest, response: Response) -> HttpResponse:
+    if not response.submitted:
+        return redirect("rounds:check")
+    return render(
+        request, "rounds/sent.jinja", {"response": response, "summary": _summary(response)}
+    )

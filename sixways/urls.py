@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.shortcuts import render
+from django.urls import include, path
+
+
+def page(template: str):
+    """A page of fixed text."""
+
+    def view(request):
+        return render(request, template)
+
+    view.__name__ = template.rsplit("/", 1)[-1].split(".")[0]
+    return view
+
+
+urlpatterns = [
+    path("", include("sixways.partnerships.urls")),
+    path("", include("sixways.rounds.urls")),
+    path("", include("sixways.results.urls")),
+    path("accounts/", include("sixways.accounts.urls")),
+    path("help/scores/", page("pages/help.jinja"), name="help"),
+    path("privacy/", page("pages/privacy.jinja"), name="privacy"),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "sixways.design.views.bad_request"
+handler403 = "sixways.design.views.forbidden"
+handler404 = "sixways.design.views.not_found"
+handler500 = "sixways.design.views.server_error"
