@@ -1,0 +1,176 @@
+"""The results page: figures checked against hand-worked numbers for the demo data."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sixways.rounds import demo
+from sixways.rounds.models import Invitation, Mode, Response, Round, Status
+from tests.conftest import make_round, section_data
+
+
+@pytest.fixture
+def demo_partnership(db):
+    return demo.create_demo()
+
+
+@pytest.fixture
+def demo_client(client, demo_partnership):
+    client.login(username=demo.FACILITATOR_EMAIL, password=demo.FACILITATOR_PASSWORD)
+    return client
+
+
+def row(html: str, behaviour: str) -> list[str]:
+    """The cells of one behaviour's row in the scores table, as text."""
+    match = re.search(
+        rf'<tr class="nhsuk-table__row" data-behaviour="{behaviour}">(.*?)</tr>', html, re.S
+    )
+    assert match, f"no row for behaviour {behaviour}"
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", match.group(1), re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
+
+
+def test_spring_scores_match_the_hand_worked_figures(demo_client):
+    spring = Round.objects.get(title="Spring 2026")
+    html = demo_client.get(reverse("results:round", args=[spring.pk])).content.decode()
+    assert "20 responses sent, from 7 organisations" in html
+
+    # Behaviour 1. Organisation means: ICB 3, trust 2, primary care 2, council 1, care
+    # provider 2, voluntary 2, Healthwatch 1. Each counts equally: 13/7 = 1.857 (61.9%, a
+    # total of 13/7 x 4 = 7.4 of 12). Each person equal: (6+12+4+5+2+6+1)/20 = 36/20 = 1.80.
+    # Only the trust (6) and council (5) have 5 or more respondents, so only they make the
+    # range: 2 - 1 = 1, a full answer step, so partners see this differently.
+    assert row(html, "1")[1:6] == [
+        "1.86",
+        "62%",
+        "7.4 of 12",
+        "1.80",
+        "1.00 Partners see this differently",
+    ]
+    # Behaviour 2. ICB (3+2)/2, trust 11/6, primary care 3/2, council 6/5, care provider 0,
+    # voluntary 1, Healthwatch 0: sum 241/30, / 7 = 241/210 = 1.148 (38.3%, x 5 questions = 5.7 of 15).
+    # Each person equal: 28/20 = 1.40. Range among trust and council: 11/6 - 6/5 = 19/30.
+    assert row(html, "2")[1:6] == ["1.15", "38%", "5.7 of 15", "1.40", "0.63"]
+    # Behaviour 6. ICB 3, trust 2, primary care 1, council 1/5, care provider 0, voluntary
+    # 1/3, Healthwatch 0: (6 + 8/15) / 7 = 14/15 = 0.933. Each person equal: 22/20 = 1.10.
+    assert row(html, "6")[1:6] == [
+        "0.93",
+        "31%",
+        "3.7 of 12",
+        "1.10",
+        "1.80 Partners see this differently",
+    ]
+    # No earlier round to compare with.
+    assert row(html, "1")[6] == "No earlier round"
+
+    # Priorities, lowest first: 6 (14/15), 5 (41/42), 2 (241/210).
+    priorities = re.search(r'<ol[^>]*id="priorities">(.*?)</ol>', html, re.S).group(1)
+    order = re.findall(r'href="#behaviour-(\d)"', priorities)
+    assert order == ["6", "5", "2"]
+
+    # Question 1.1: Yes from the ICB (2); Sometimes from the trust, primary care, care
+    # provider and voluntary sector (6+2+1+3 = 12); Not always from council and Healthwatch (6).
+    q11 = re.search(r'data-question="1.1">(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r'numeric">(\d+)</td>', q11) == ["2", "12", "6", "0"]
+
+    assert "the voluntary sector often gets the last five minutes" in html
+    assert "Useful resources" in html  # someone answered No
+
+
+def test_autumn_shows_change_since_spring(demo_client):
+    autumn = Round.objects.get(title="Autumn 2026")
+    html = demo_client.get(reverse("results:round", args=[autumn.pk])).content.decode()
+    assert "6 responses sent, from 4 organisations" in html  # drafts are not counted
+    # Behaviour 1 now: ICB 3, trust (2+3)/2, council 2, voluntary 2 = 9.5/4 = 2.375.
+    # Change: 19/8 - 13/7 = 29/56 = 0.52 up.
+    cells = row(html, "1")
+    assert cells[1] == "2.38"
+    assert cells[6] == "Up 0.52"
+    # No organisation has 5 respondents yet, so no range can be shown without exposing one.
+    assert cells[5] == "Not shown"
+
+
+def test_too_few_individual_responses_show_only_the_count(
+    client, facilitator, open_round, organisations
+):
+    for _ in range(4):
+        submit_all_yes(open_round, organisations[0])
+    client.force_login(facilitator)
+    html = client.get(reverse("results:round", args=[open_round.pk])).content.decode()
+    assert "4 responses sent" in html
+    assert "Results are shown once at least 5 people have answered" in html
+    assert 'id="scores"' not in html
+    assert "Partners see" not in html
+
+
+def test_organisational_rounds_are_never_suppressed(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Orgs")
+    for org in organisations:
+        submit_all_yes(round_, org)
+    client.force_login(facilitator)
+    html = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert row(html, "1")[1:4] == ["3.00", "100%", "12.0 of 12"]
+
+
+def submit_all_yes(round_, organisation):
+    from django.test import Client
+
+    _, token = Invitation.issue(round_, organisation)
+    participant = Client()
+    participant.post(reverse("rounds:start", args=[token]))
+    for number in range(1, 7):
+        participant.post(reverse("rounds:section", args=[number]), section_data(number))
+    participant.post(reverse("rounds:check"))
+
+
+def test_the_number_of_queries_does_not_grow_with_responses(
+    client, facilitator, open_round, organisations
+):
+    client.force_login(facilitator)
+    url = reverse("results:round", args=[open_round.pk])
+    for _ in range(5):
+        submit_all_yes(open_round, organisations[0])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for index in range(20):
+        submit_all_yes(open_round, organisations[index % 2])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert Response.objects.filter(state="submitted").count() == 25
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_an_outsider_gets_404_not_data(client, outsider, demo_partnership):
+    client.force_login(outsider)
+    for round_ in Round.objects.all():
+        response = client.get(reverse("results:round", args=[round_.pk]))
+        assert response.status_code == 404
+        assert round_.title not in response.content.decode()
+    home = client.get(reverse("partnerships:home")).content.decode()
+    assert "Northdale" not in home
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, demo_partnership):
+    spring = Round.objects.get(title="Spring 2026")
+    response = client.get(reverse("results:round", args=[spring.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_the_home_page_lists_the_partnerships_rounds(demo_client):
+    html = demo_client.get(reverse("partnerships:home")).content.decode()
+    assert "Northdale Place Partnership" in html
+    assert "Spring 2026" in html and "Autumn 2026" in html
+
+
+def test_a_closed_round_link_still_shows_when_it_closed(client, demo_partnership):
+    # The printed demo link works, and a closed round's links say so.
+    token = demo.participant_token()
+    assert client.get(reverse("rounds:start", args=[token])).status_code == 200
+    spring = Round.objects.get(title="Spring 2026")
+    assert spring.status == Status.CLOSED
