@@ -1,4 +1,6 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
+from django.urls import reverse
 
 from .models import Invitation, Round
 
@@ -8,11 +10,22 @@ class RoundAdmin(admin.ModelAdmin):
     list_display = ["title", "partnership", "mode", "status", "opens_on", "closes_on"]
     list_filter = ["status", "mode"]
     search_fields = ["title", "partnership__name"]
+    actions = ["create_links"]
+
+    @admin.action(description="Create a participant link for each partner organisation")
+    def create_links(self, request, queryset):
+        # Tokens are shown here once and stored only as hashes: copy them now.
+        for round_ in queryset.select_related("partnership"):
+            for partner in round_.partnership.partners.select_related("organisation"):
+                _, token = Invitation.issue(round_, partner.organisation)
+                link = settings.SITE_URL + reverse("rounds:start", args=[token])
+                messages.info(request, f"{round_} – {partner.organisation}: {link}")
 
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    """Links are made by the service so the token can be shown once; the admin only lists them."""
+    """Links are made by the action on rounds, so the token can be shown once; here they are
+    only listed."""
 
     list_display = ["round", "organisation", "created_at"]
     list_filter = ["round"]
