@@ -4,6 +4,8 @@ Every query for partnership data starts from `Partnership.objects.for_user(user)
 place that decides what a signed-in person may see (docs/adr/0003-one-scoping-mechanism.md).
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 
@@ -40,11 +42,18 @@ SECTOR_GROUPS = {
 
 
 class PartnershipQuerySet(models.QuerySet):
-    def for_user(self, user) -> "PartnershipQuerySet":
-        """The partnerships this person works on. Anyone else's are simply not there (404)."""
+    def for_user(self, user, roles: "Iterable[str] | None" = None) -> "PartnershipQuerySet":
+        """The partnerships this person works on, in one of `roles` if given (any role if not).
+
+        Anyone else's are simply not there, so views answer 404 rather than revealing them.
+        Pass `roles=CHANGERS` for anything that changes data: observers can only read.
+        """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(memberships__user=user).distinct()
+        memberships = Membership.objects.filter(user=user)
+        if roles is not None:
+            memberships = memberships.filter(role__in=list(roles))
+        return self.filter(pk__in=memberships.values("partnership"))
 
 
 class Partnership(models.Model):
@@ -104,6 +113,10 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator", "Facilitator"
     PARTNER_LEAD = "partner-lead", "Partner lead"
     OBSERVER = "observer", "Observer"
+
+
+# Who may change a partnership's data (rounds, partners, links). Everyone else only reads.
+CHANGERS = (Role.FACILITATOR,)
 
 
 class Membership(models.Model):

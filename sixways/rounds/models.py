@@ -23,8 +23,8 @@ class Status(models.TextChoices):
 
 
 class RoundQuerySet(models.QuerySet):
-    def for_user(self, user) -> "RoundQuerySet":
-        return self.filter(partnership__in=Partnership.objects.for_user(user))
+    def for_user(self, user, roles=None) -> "RoundQuerySet":
+        return self.filter(partnership__in=Partnership.objects.for_user(user, roles))
 
 
 class Round(models.Model):
@@ -86,6 +86,9 @@ class Invitation(models.Model):
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     token_hash = models.CharField(max_length=64, unique=True)
+    # Only for personal links, to send the invitation and reminders; removed after the round
+    # closes (the retention settings say when). Never shown beside answers.
+    email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InvitationQuerySet.as_manager()
