@@ -8,7 +8,7 @@ VENV := .venv/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run install test test-fast lint format browser-deps worker clean
+.PHONY: run install test test-fast lint format browser-deps worker clean bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -45,6 +45,11 @@ lint: install
 format: install
 	$(VENV)/ruff check --fix .
 	$(VENV)/ruff format .
+
+# The benchmark (docs/performance.md): several minutes; uses wrk if installed.
+# Pass options with BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --databases sqlite".
+bench: install
+	$(VENV)/python bench/run.py $(BENCH_ARGS)
 
 worker: install
 	DEBUG=1 $(VENV)/python manage.py db_worker

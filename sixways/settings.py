@@ -66,6 +66,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.microsoft",
     "sixways.instruments",
     "sixways.partnerships",
     "sixways.rounds",
@@ -82,9 +87,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sixways.design.middleware.no_store_for_private_pages",
+    "sixways.accounts.middleware.require_two_factor",
+    "sixways.accounts.middleware.limit_participant_link_guessing",
 ]
 
 ROOT_URLCONF = "sixways.urls"
@@ -96,7 +104,10 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "sixways" / "templates"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "sixways.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "sixways.jinja2.environment",
+            "context_processors": ["sixways.accounts.context.accounts"],
+        },
     },
     {
         # Django's own templates: the admin.
@@ -152,12 +163,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Sign-in and sessions -------------------------------------------------------------------
+# django-allauth does sign-in: email and password, a one-time code by email, TOTP two-factor,
+# and Microsoft Entra ID when configured. Nobody signs up: people arrive by invitation.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    # Django's list of 20,000 passwords seen in breaches; refused whatever their length.
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -169,9 +184,127 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
+ACCOUNT_ADAPTER = "sixways.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "sixways.accounts.forms.SignInForm",
+    "request_login_code": "sixways.accounts.forms.RequestCodeForm",
+    "confirm_login_code": "sixways.accounts.forms.ConfirmCodeForm",
+    "reauthenticate": "sixways.accounts.forms.ReauthenticateForm",
+    "change_password": "sixways.accounts.forms.ChangePasswordForm",
+    "set_password": "sixways.accounts.forms.SetPasswordForm",
+    "reset_password": "sixways.accounts.forms.ResetPasswordForm",
+    "reset_password_from_key": "sixways.accounts.forms.ResetPasswordKeyForm",
+}
+# Our pages are Jinja2 in the NHS.UK style: allauth looks for account/login.jinja and so on,
+# which only our Jinja2 engine has, so no unstyled allauth page can appear by accident.
+ACCOUNT_TEMPLATE_EXTENSION = "jinja"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+# Addresses are proven by the invitation email or set by a service administrator; nobody
+# chooses their own, so there is nothing left to verify.
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_CHANGE_EMAIL = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# No email to addresses without an account: nobody can use the service to mail strangers.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# A session ends when the browser closes, and after SESSION_COOKIE_AGE in any case: partners
+# use shared computers in meeting rooms.
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # the other sessions end; this one carries on
+ACCOUNT_LOGIN_BY_CODE_ENABLED = envbool("LOGIN_BY_CODE", "1")
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "Six Ways: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
+# Brute force: failed passwords are counted per address (5 in 5 minutes) and per network
+# address (10 a minute). Only failures count, a success gives its attempt back, and the pause
+# lasts minutes, not until someone unlocks it: the real person can also still sign in with a
+# code by email, which has its own limit.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "request_login_code": "20/m/ip,3/5m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+# How many proxies in front of the service add themselves to X-Forwarded-For; the address
+# before them is the person's, used for rate limits. Behind one TLS proxy in production.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1", minimum=0)
+
+# Two-factor: TOTP apps, with recovery codes for a lost phone. Required for service
+# administrators and facilitators unless MFA_REQUIRED is off (only ever for development).
+MFA_ADAPTER = "sixways.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Six Ways"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either way, for phones whose clocks drift
+MFA_ALLOW_UNVERIFIED_EMAIL = True  # see ACCOUNT_EMAIL_VERIFICATION
+MFA_REQUIRED = envbool("MFA_REQUIRED", "0" if DEBUG else "1")
+MFA_FORMS = {
+    "authenticate": "sixways.accounts.forms.AuthenticateForm",
+    "reauthenticate": "sixways.accounts.forms.MfaReauthenticateForm",
+    "activate_totp": "sixways.accounts.forms.ActivateTOTPForm",
+}
+
+# Microsoft Entra ID (NHSmail and council tenants): on when ENTRA_CLIENT_ID is set. Only the
+# listed tenants (their directory IDs) may sign in, and only for an existing account with the
+# same email address: Entra ID never creates an account or a role.
+ENTRA_CLIENT_ID = os.environ.get("ENTRA_CLIENT_ID", "")
+ENTRA_CLIENT_SECRET = os.environ.get("ENTRA_CLIENT_SECRET", "")
+ENTRA_ALLOWED_TENANTS = envlist("ENTRA_ALLOWED_TENANTS", "")
+ENTRA_ALLOWED_DOMAINS = [d.lower() for d in envlist("ENTRA_ALLOWED_DOMAINS", "")]
+if ENTRA_CLIENT_ID and (not ENTRA_CLIENT_SECRET or not ENTRA_ALLOWED_TENANTS):
+    raise ImproperlyConfigured(
+        "ENTRA_CLIENT_ID needs ENTRA_CLIENT_SECRET and ENTRA_ALLOWED_TENANTS as well"
+    )
+SOCIALACCOUNT_ADAPTER = "sixways.accounts.adapter.SocialAccountAdapter"
+ENTRA_ENABLED = bool(ENTRA_CLIENT_ID)
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "microsoft": {
+        "SCOPE": ["openid", "email", "profile", "User.Read"],
+        "APPS": [
+            {
+                "client_id": ENTRA_CLIENT_ID,
+                "secret": ENTRA_CLIENT_SECRET,
+                # Multi-tenant app: Microsoft signs in anyone with a work account, and we
+                # then refuse every tenant not on ENTRA_ALLOWED_TENANTS.
+                "settings": {"tenant": "organizations"},
+            }
+        ]
+        if ENTRA_CLIENT_ID
+        else [],
+    }
+}
+
+# Rate limits and one-time codes need one store that every worker shares: the database.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "sixways_cache",
+    }
+}
+# Wrong participant links from one network address before it is asked to wait.
+PARTICIPANT_LINK_FAILURES = os.environ.get("PARTICIPANT_LINK_FAILURES", "20/h")
+RATELIMIT_IP_META_KEY = "sixways.accounts.middleware.client_ip"
+
 # --- Privacy --------------------------------------------------------------------------------
 # No group with fewer respondents than this is shown on its own in individual mode.
 MIN_GROUP_SIZE = envint("MIN_GROUP_SIZE", "5", minimum=3)
+# Participant invitation email addresses are removed this many days after their round closes.
+INVITATION_EMAIL_RETENTION_DAYS = envint("INVITATION_EMAIL_RETENTION_DAYS", "30", minimum=0)
+# Individual answers and comments are deleted this many days after their round closes; each
+# organisation's totals per behaviour are kept first, so scores and trends survive.
+ANSWER_RETENTION_DAYS = envint("ANSWER_RETENTION_DAYS", str(3 * 365), minimum=30)
+# How long an invitation to a role can be accepted.
+ROLE_INVITATION_DAYS = envint("ROLE_INVITATION_DAYS", "14", minimum=1)
 
 # --- Requests: refuse oversized or field-stuffed bodies early with a 400 ------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
@@ -262,7 +395,8 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "sixways.accounts.logging.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

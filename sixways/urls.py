@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.shortcuts import render
 from django.urls import include, path
 
+from sixways.design import session
+
 
 def page(template: str):
     """A page of fixed text."""
@@ -18,8 +20,12 @@ urlpatterns = [
     path("", include("sixways.rounds.urls")),
     path("", include("sixways.results.urls")),
     path("accounts/", include("sixways.accounts.urls")),
+    path("accounts/", include("sixways.accounts.allauth_urls")),
     path("help/scores/", page("pages/help.jinja"), name="help"),
     path("privacy/", page("pages/privacy.jinja"), name="privacy"),
+    path("accessibility/", page("pages/accessibility.jinja"), name="accessibility"),
+    path("session/", session.status, name="session"),
+    path("session/extend/", session.extend, name="session-extend"),
     path("admin/", admin.site.urls),
 ]
 
@@ -27,3 +33,4 @@ handler400 = "sixways.design.views.bad_request"
 handler403 = "sixways.design.views.forbidden"
 handler404 = "sixways.design.views.not_found"
 handler500 = "sixways.design.views.server_error"
+handler429 = "sixways.accounts.views.too_many_requests"  # allauth's rate limits

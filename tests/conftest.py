@@ -103,3 +103,83 @@ def section_data(number: int, value: str = "yes", **extra) -> dict:
     data["action"] = "continue"
     data.update(extra)
     return data
+
+
+@pytest.fixture(autouse=True)
+def _two_factor_not_enforced(settings):
+    """Two-factor is enforced wherever DEBUG is off (MFA_REQUIRED). Tests about other things
+    sign facilitators in without it; tests/test_accounts_two_factor.py turns it back on and
+    proves the enforcement."""
+    settings.MFA_REQUIRED = False
+
+
+@pytest.fixture
+def observer(django_user_model, partnership):
+    return make_user(django_user_model, "observer@eastvale.example", partnership, Role.OBSERVER)
+
+
+@pytest.fixture
+def partner_lead(django_user_model, partnership, organisations):
+    user = make_user(django_user_model, "lead@eastvale.example")
+    Membership.objects.create(
+        user=user, partnership=partnership, role=Role.PARTNER_LEAD, organisation=organisations[0]
+    )
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Production hashes passwords slowly on purpose; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Results: the demo partnership and quick ways to fill a round with sent responses --------
+
+
+@pytest.fixture
+def demo_partnership(db):
+    from sixways.rounds import demo
+
+    return demo.create_demo()
+
+
+@pytest.fixture
+def demo_client(client, demo_partnership):
+    from sixways.rounds import demo
+
+    client.login(username=demo.FACILITATOR_EMAIL, password=demo.FACILITATOR_PASSWORD)
+    return client
+
+
+def send_response(round_, organisation, pattern: str = "333333", comments: dict | None = None):
+    """A sent response straight into the database. `pattern` gives each behaviour's answer
+    score, one digit per behaviour (3 Yes … 0 No); `comments` maps behaviour key to text."""
+    from sixways.instruments.models import Option, Question, Section
+    from sixways.rounds.models import Answer, Comment, Response
+
+    invitation, _ = Invitation.issue(round_, organisation)
+    response = Response.objects.create(
+        round=round_,
+        invitation=invitation,
+        organisation=organisation,
+        state=Response.State.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    options = {o.score: o for o in Option.objects.filter(instrument_id=round_.instrument_id)}
+    sections = list(Section.objects.filter(instrument_id=round_.instrument_id))
+    digit = {s.pk: int(d) for s, d in zip(sections, pattern, strict=True)}
+    Answer.objects.bulk_create(
+        Answer(response=response, question=q, option=options[digit[q.section_id]])
+        for q in Question.objects.filter(instrument_id=round_.instrument_id)
+    )
+    for key, text in (comments or {}).items():
+        Comment.objects.create(
+            response=response, section=next(s for s in sections if s.key == key), text=text
+        )
+    return response
+
+
+def add_organisation(partnership, name, sector):
+    organisation = Organisation.objects.create(name=name, sector=sector)
+    Partner.objects.create(partnership=partnership, organisation=organisation)
+    return organisation

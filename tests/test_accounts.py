@@ -1,32 +1,79 @@
+"""Sign-in with django-allauth: email and password, a code by email, sessions, brute force."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
 
+SIGN_IN = "/accounts/sign-in/"
+
+
+def sign_in(client, email, password=PASSWORD, **extra):
+    return client.post(reverse("accounts:sign-in"), {"login": email, "password": password, **extra})
+
+
+def test_the_sign_in_names_used_across_the_service_still_work():
+    assert reverse("accounts:sign-in") == reverse("account_login") == SIGN_IN
+    assert reverse("accounts:sign-out") == reverse("account_logout")
+
 
 def test_it_signs_in_and_rotates_the_session(client, facilitator):
     client.get(reverse("accounts:sign-in"))
+    client.session["probe"] = 1  # make sure there is a session before signing in
+    session = client.session
+    session["probe"] = 1
+    session.save()
     before = client.session.session_key
-    response = client.post(
-        reverse("accounts:sign-in"), {"username": facilitator.email, "password": PASSWORD}
-    )
+    response = sign_in(client, facilitator.email)
     assert response["Location"] == reverse("partnerships:home")
     assert client.session.session_key != before
+    assert client.get(reverse("partnerships:home")).status_code == 200
+
+
+def test_the_email_address_is_not_case_sensitive(client, facilitator):
+    response = sign_in(client, facilitator.email.upper())
+    assert response["Location"] == reverse("partnerships:home")
 
 
 def test_a_wrong_password_gets_a_clear_message(client, facilitator):
-    response = client.post(
-        reverse("accounts:sign-in"), {"username": facilitator.email, "password": "nope"}
-    )
-    assert response.status_code == 400
-    assert "Enter a correct email address and password" in response.content.decode()
+    response = sign_in(client, facilitator.email, "nope")
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "Enter a correct email address and password" in page
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_address_gets_the_same_message_as_a_wrong_password(client, facilitator):
+    unknown = sign_in(client, "nobody@eastvale.example", "nope").content.decode()
+    assert "Enter a correct email address and password" in unknown
+
+
+def test_missing_fields_are_named(client, db):
+    page = client.post(reverse("accounts:sign-in"), {}).content.decode()
+    assert "Enter your email address" in page
+    assert "Enter your password" in page
+
+
+def test_the_sign_in_page_labels_its_fields(client, db):
+    page = client.get(reverse("accounts:sign-in")).content.decode()
+    assert 'for="id_login"' in page and 'name="login" type="email"' in page
+    assert 'for="id_password"' in page and 'name="password" type="password"' in page
+    assert "Email address" in page and "Password" in page
+    assert "Sign in with a code sent by email instead" in page
 
 
 def test_it_does_not_redirect_off_site(client, facilitator):
-    response = client.post(
-        reverse("accounts:sign-in"),
-        {"username": facilitator.email, "password": PASSWORD, "next": "https://evil.example/"},
-    )
+    response = sign_in(client, facilitator.email, next="https://evil.example/")
     assert response["Location"] == reverse("partnerships:home")
+
+
+def test_it_returns_to_the_page_asked_for(client, facilitator):
+    response = sign_in(client, facilitator.email, next="/accounts/")
+    assert response["Location"] == "/accounts/"
 
 
 def test_sign_out_needs_a_post(client, facilitator):
@@ -35,3 +82,207 @@ def test_sign_out_needs_a_post(client, facilitator):
     assert client.get(reverse("partnerships:home")).status_code == 200
     client.post(reverse("accounts:sign-out"))
     assert client.get(reverse("partnerships:home")).status_code == 302
+
+
+def test_signing_out_ends_the_session_on_the_server(client, facilitator):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(facilitator)
+    key = client.session.session_key
+    client.post(reverse("accounts:sign-out"))
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_switching_an_account_off_ends_its_sessions(client, facilitator):
+    from django.contrib.sessions.models import Session
+
+    client.force_login(facilitator)
+    key = client.session.session_key
+    facilitator.is_active = False
+    facilitator.save()
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get(reverse("partnerships:home")).status_code == 302
+
+
+def test_a_switched_off_account_cannot_sign_in(client, facilitator):
+    facilitator.is_active = False
+    facilitator.save()
+    response = sign_in(client, facilitator.email)
+    assert "_auth_user_id" not in client.session
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert response["Location"] == reverse("account_inactive")
+
+
+def test_a_password_change_signs_out_other_sessions(client, facilitator):
+    from django.test import Client
+
+    other = Client()
+    other.force_login(facilitator)
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": PASSWORD,
+            "password1": "a-brand-new-long-passphrase",
+            "password2": "a-brand-new-long-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("partnerships:home")).status_code == 200
+    assert other.get(reverse("partnerships:home")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short-1", "too short"),
+        ("password1234", "too common"),
+        ("123456789012345", "entirely numeric"),
+        ("fac@eastvale.example", "too similar"),
+    ],
+)
+def test_weak_and_breached_passwords_are_refused(client, facilitator, password, message):
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("account_change_password"),
+        {"oldpassword": PASSWORD, "password1": password, "password2": password},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    facilitator.refresh_from_db()
+    assert facilitator.check_password(PASSWORD)
+
+
+# --- Brute force ------------------------------------------------------------------------------
+
+
+def test_repeated_wrong_passwords_pause_that_address_only(client, facilitator, observer):
+    for _ in range(5):
+        sign_in(client, facilitator.email, "wrong-guess")
+    # The sixth try is refused even with the right password...
+    page = sign_in(client, facilitator.email).content.decode()
+    assert "too many attempts to sign in with this email address" in page
+    assert "_auth_user_id" not in client.session
+    # ...but another person on the same network signs in as usual.
+    assert sign_in(client, observer.email)["Location"] == reverse("partnerships:home")
+
+
+def test_a_paused_person_can_still_sign_in_with_a_code(client, facilitator):
+    for _ in range(6):
+        sign_in(client, facilitator.email, "wrong-guess")
+    client.post(reverse("account_request_login_code"), {"email": facilitator.email})
+    code = _code_from_email()
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(facilitator.pk)
+
+
+def test_many_failures_from_one_network_address_are_paused(client, django_user_model, db):
+    for number in range(10):
+        sign_in(client, f"person{number}@eastvale.example", "wrong-guess")
+    page = sign_in(client, "person99@eastvale.example", "wrong-guess").content.decode()
+    assert "too many attempts" in page
+
+
+def test_a_right_password_gives_its_attempt_back(client, facilitator):
+    """Only failures count, so signing in every day never builds up to a pause."""
+    for _ in range(8):
+        assert sign_in(client, facilitator.email).status_code == 302
+        client.post(reverse("accounts:sign-out"))
+
+
+# --- A one-time code by email -----------------------------------------------------------------
+
+
+def _code_from_email() -> str:
+    message = mail.outbox[-1]
+    match = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", message.body, re.MULTILINE)
+    assert match, message.body
+    return match.group(1)
+
+
+def test_it_signs_in_with_a_code_sent_by_email(client, facilitator):
+    client.get(reverse("account_request_login_code"))
+    before = client.session.session_key
+    response = client.post(reverse("account_request_login_code"), {"email": facilitator.email})
+    assert response["Location"].startswith(reverse("account_confirm_login_code"))
+    assert mail.outbox[-1].to == [facilitator.email]
+    assert mail.outbox[-1].subject == "Six Ways: Your sign-in code"
+    code = _code_from_email()
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response["Location"] == reverse("partnerships:home")
+    assert client.session["_auth_user_id"] == str(facilitator.pk)
+    assert client.session.session_key != before
+
+
+def test_a_code_for_an_unknown_address_reveals_nothing(client, db):
+    response = client.post(
+        reverse("account_request_login_code"), {"email": "nobody@eastvale.example"}
+    )
+    # The same next page as for a real account, so the form cannot be used to find accounts.
+    assert response["Location"].startswith(reverse("account_confirm_login_code"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_wrong_code_is_refused_and_three_end_the_attempt(client, facilitator):
+    client.post(reverse("account_request_login_code"), {"email": facilitator.email})
+    code = _code_from_email()
+    wrong = "AAAAAA" if code != "AAAAAA" else "BBBBBB"
+    page = client.post(reverse("account_confirm_login_code"), {"code": wrong}).content.decode()
+    assert "The code is not right" in page
+    client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    response = client.post(reverse("account_confirm_login_code"), {"code": wrong})
+    assert response.status_code == 302
+    # The real code no longer works either: a new one must be asked for.
+    client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert "_auth_user_id" not in client.session
+
+
+def test_asking_for_codes_is_rate_limited(facilitator):
+    """Each new browser could ask again; past three codes in five minutes for one address,
+    no more are sent, so nobody can flood a person's inbox."""
+    from django.test import Client
+
+    for _ in range(3):
+        Client().post(reverse("account_request_login_code"), {"email": facilitator.email})
+    assert len(mail.outbox) == 3
+    page = (
+        Client()
+        .post(reverse("account_request_login_code"), {"email": facilitator.email})
+        .content.decode()
+    )
+    assert len(mail.outbox) == 3
+    assert "too many attempts" in page
+
+
+def test_nobody_can_sign_up(client, db):
+    assert client.get("/accounts/signup/").status_code == 404
+    assert not get_user_model().objects.exists()
+
+
+def test_a_forgotten_password_is_reset_by_email(client, facilitator):
+    response = client.post(reverse("account_reset_password"), {"email": facilitator.email})
+    assert response["Location"] == reverse("account_reset_password_done")
+    link = re.search(r"http\S+/password/reset/key/\S+", mail.outbox[-1].body).group(0)
+    assert mail.outbox[-1].subject == "Six Ways: Choose a new password"
+    response = client.get(link)
+    # The key leaves the address bar at once (allauth keeps it in the session).
+    assert response.status_code == 302
+    form_url = response["Location"]
+    assert "set-password" in form_url
+    weak = client.post(form_url, {"password1": "password1234", "password2": "password1234"})
+    assert "This password is too common" in weak.content.decode()
+    new = "quiet-harbour-lantern-7"
+    response = client.post(form_url, {"password1": new, "password2": new})
+    assert response["Location"] == reverse("account_reset_password_from_key_done")
+    facilitator.refresh_from_db()
+    assert facilitator.check_password(new)
+    # The link works once.
+    assert b"This link does not work" in client.get(link, follow=True).content
+
+
+def test_a_reset_for_an_unknown_address_sends_nothing(client, db):
+    response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+    assert response["Location"] == reverse("account_reset_password_done")
+    assert mail.outbox == []

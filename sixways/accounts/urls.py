@@ -1,3 +1,4 @@
+from allauth.account import views as allauth_views
 from django.urls import path
 
 from . import views
@@ -5,6 +6,29 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
-    path("sign-in/", views.sign_in, name="sign-in"),
-    path("sign-out/", views.sign_out, name="sign-out"),
+    # The same pages as allauth's account_login and account_logout (allauth_urls.py), under
+    # the names the rest of the service uses.
+    path("sign-in/", allauth_views.login, name="sign-in"),
+    path("sign-out/", allauth_views.logout, name="sign-out"),
+    path("", views.account, name="account"),
+    path("your-data/", views.your_data, name="your-data"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("partnerships/<int:partnership_id>/people/", views.people, name="people"),
+    path("partnerships/<int:partnership_id>/people/invite/", views.invite, name="invite"),
+    path(
+        "partnerships/<int:partnership_id>/people/<int:membership_id>/",
+        views.change_role,
+        name="change-role",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/people/<int:membership_id>/remove/",
+        views.remove,
+        name="remove",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/invitations/<int:role_invitation_id>/withdraw/",
+        views.withdraw,
+        name="withdraw",
+    ),
+    path("partnerships/<int:partnership_id>/activity/", views.activity, name="activity"),
 ]

@@ -1,58 +1,313 @@
-from django import forms
-from django.contrib.auth import login, logout
-from django.contrib.auth.forms import AuthenticationForm
+"""Your account, the people of a partnership and their roles, invitations, the audit log.
+
+Every partnership page fetches the partnership through `Partnership.objects.for_user`:
+facilitators (CHANGERS) manage people and read the audit log; anyone else gets 404.
+"""
+
+import json
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from sixways.design.forms import error_list
+from sixways.jinja2 import date
+from sixways.partnerships.models import CHANGERS, Membership, Partnership
+
+from . import audit, privacy
+from .forms import CreateAccountForm, InvitationForm, RoleForm
+from .middleware import has_two_factor, needs_two_factor
+from .models import RoleInvitation
 
 
-class SignInForm(AuthenticationForm):
-    username = forms.CharField(
-        label="Email address",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+def too_many_requests(request: HttpRequest, exception=None) -> HttpResponse:
+    """allauth's rate limits answer with this (handler429 in sixways/urls.py)."""
+    return render(request, "accounts/too_many_requests.jinja", status=429)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        Membership.objects.filter(
+            user=request.user, partnership__in=Partnership.objects.for_user(request.user)
+        )
+        .select_related("partnership", "organisation")
+        .order_by("partnership__name")
     )
-    error_messages = {
-        "invalid_login": "Enter a correct email address and password",
-        "inactive": "This account has been switched off",
-    }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
-        self.fields["username"].error_messages["required"] = "Enter your email address"
-        self.fields["password"].error_messages["required"] = "Enter your password"
-
-
-@require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request, data=request.POST or None, auto_id="%s")
-    if request.method == "POST" and form.is_valid():
-        login(request, form.get_user())  # also gives the session a new key
-        target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            target = "partnerships:home"
-        return redirect(target)
     return render(
         request,
-        "accounts/sign_in.jinja",
+        "accounts/account.jinja",
         {
+            "memberships": memberships,
+            "has_two_factor": has_two_factor(request.user),
+            "needs_two_factor": needs_two_factor(request.user),
+            "has_password": request.user.has_usable_password(),
+        },
+    )
+
+
+@login_required
+def your_data(request: HttpRequest) -> HttpResponse:
+    """Everything we hold about the signed-in person, as a JSON file."""
+    data = privacy.export(request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="six-ways-your-data.json"'
+    return response
+
+
+def _facilitated(request: HttpRequest, partnership_id: int) -> Partnership:
+    return get_object_or_404(
+        Partnership.objects.for_user(request.user, roles=CHANGERS), pk=partnership_id
+    )
+
+
+@login_required
+def people(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _facilitated(request, partnership_id)
+    return render(
+        request,
+        "accounts/people.jinja",
+        {
+            "partnership": partnership,
+            "memberships": partnership.memberships.select_related("user", "organisation").order_by(
+                "role", "user__email"
+            ),
+            "invitations": [
+                i for i in partnership.role_invitations.select_related("organisation") if i.is_open
+            ],
+        },
+    )
+
+
+def _send_invitation(request: HttpRequest, invitation: RoleInvitation, token: str) -> None:
+    link = settings.SITE_URL + reverse("accounts:invitation", args=[token])
+    inviter = request.user.email or request.user.get_username()
+    role = invitation.get_role_display().lower()
+    body = (
+        f"{inviter} has invited you to be {'an' if role[0] in 'aeiou' else 'a'} {role} "
+        f"of {invitation.partnership.name} on Six Ways, the service for benchmarking how "
+        f"partners work together.\n\n"
+        f"To accept, open this link:\n{link}\n\n"
+        f"The link works once, and until {date(invitation.expires_at)}. "
+        f"If you were not expecting this email, you can ignore it.\n"
+    )
+    send_mail(
+        f"Six Ways: you are invited to {invitation.partnership.name}",
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [invitation.email],
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _facilitated(request, partnership_id)
+    form = InvitationForm(request.POST or None, partnership=partnership)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            invitation, token = RoleInvitation.issue(
+                partnership,
+                form.cleaned_data["email"],
+                form.cleaned_data["role"],
+                form.cleaned_data["organisation"],
+                invited_by=request.user,
+            )
+            audit.record(
+                request,
+                "invitation.sent",
+                partnership,
+                invitation,
+                detail=f"To {invitation.email} as {invitation.get_role_display().lower()}",
+            )
+        _send_invitation(request, invitation, token)
+        messages.success(request, f"We have sent an invitation to {invitation.email}")
+        return redirect("accounts:people", partnership.pk)
+    return render(
+        request,
+        "accounts/invite.jinja",
+        {
+            "partnership": partnership,
             "form": form,
-            "next": request.GET.get("next", request.POST.get("next", "")),
-            "errors": error_list(form) if form.errors else [],
+            "errors": error_list(form),
+            "invitation_days": settings.ROLE_INVITATION_DAYS,
         },
         status=400 if form.errors else 200,
     )
 
 
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, partnership_id: int, role_invitation_id: int) -> HttpResponse:
+    partnership = _facilitated(request, partnership_id)
+    invitation = get_object_or_404(
+        partnership.role_invitations.filter(accepted_at__isnull=True), pk=role_invitation_id
+    )
+    with transaction.atomic():
+        audit.record(request, "invitation.withdrawn", partnership, invitation, invitation.email)
+        invitation.delete()
+    messages.success(request, f"The invitation to {invitation.email} has been withdrawn")
+    return redirect("accounts:people", partnership.pk)
+
+
+def _other_member(request: HttpRequest, partnership: Partnership, membership_id: int):
+    # Your own role is not yours to change: another facilitator or an administrator does it.
+    return get_object_or_404(
+        partnership.memberships.exclude(user=request.user).select_related("user"),
+        pk=membership_id,
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
-def sign_out(request: HttpRequest) -> HttpResponse:
+def change_role(request: HttpRequest, partnership_id: int, membership_id: int) -> HttpResponse:
+    partnership = _facilitated(request, partnership_id)
+    membership = _other_member(request, partnership, membership_id)
+    form = RoleForm(
+        request.POST or None,
+        partnership=partnership,
+        initial={"role": membership.role, "organisation": membership.organisation_id or ""},
+    )
+    if request.method == "POST" and form.is_valid():
+        before = membership.get_role_display().lower()
+        membership.role = form.cleaned_data["role"]
+        membership.organisation = form.cleaned_data["organisation"]
+        with transaction.atomic():
+            membership.save(update_fields=["role", "organisation"])
+            audit.record(
+                request,
+                "role.changed",
+                partnership,
+                membership,
+                detail=f"From {before} to {membership.get_role_display().lower()}",
+            )
+        messages.success(
+            request,
+            f"{membership.user.email} is now {membership.get_role_display().lower()}",
+        )
+        return redirect("accounts:people", partnership.pk)
+    return render(
+        request,
+        "accounts/change_role.jinja",
+        {
+            "partnership": partnership,
+            "membership": membership,
+            "form": form,
+            "errors": error_list(form),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove(request: HttpRequest, partnership_id: int, membership_id: int) -> HttpResponse:
+    partnership = _facilitated(request, partnership_id)
+    membership = _other_member(request, partnership, membership_id)
     if request.method == "POST":
-        logout(request)
-        return redirect("accounts:sign-in")
-    return render(request, "accounts/sign_out.jinja")
+        with transaction.atomic():
+            audit.record(request, "role.removed", partnership, membership)
+            membership.delete()
+        messages.success(
+            request, f"{membership.user.email} no longer has a role in {partnership.name}"
+        )
+        return redirect("accounts:people", partnership.pk)
+    return render(
+        request, "accounts/remove.jinja", {"partnership": partnership, "membership": membership}
+    )
+
+
+@login_required
+def activity(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _facilitated(request, partnership_id)
+    page = Paginator(audit.for_partnership(partnership), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/activity.jinja", {"partnership": partnership, "page": page})
+
+
+def _accept(request: HttpRequest, invitation: RoleInvitation, user) -> None:
+    with transaction.atomic():
+        locked = RoleInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None:
+            return
+        Membership.objects.update_or_create(
+            user=user,
+            partnership=invitation.partnership,
+            defaults={"role": invitation.role, "organisation": invitation.organisation},
+        )
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+        audit.record(
+            user,
+            "invitation.accepted",
+            invitation.partnership,
+            invitation,
+            detail=f"{user.email} as {invitation.get_role_display().lower()}",
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """Accept an invitation to a role. Only the address it was sent to can accept it."""
+    invitation = RoleInvitation.objects.from_token(token)
+    if invitation is None:
+        return render(request, "accounts/invitation_not_valid.jinja", status=404)
+    context = {"invitation": invitation}
+    user_model = get_user_model()
+    if request.user.is_authenticated:
+        if request.user.email.lower() != invitation.email:
+            return render(request, "accounts/invitation_other_address.jinja", context, status=403)
+        if request.method == "POST":
+            _accept(request, invitation, request.user)
+            messages.success(
+                request,
+                f"You are now {invitation.get_role_display().lower()} of "
+                f"{invitation.partnership.name}",
+            )
+            return redirect("partnerships:home")
+        return render(request, "accounts/invitation.jinja", context)
+
+    if user_model.objects.filter(email__iexact=invitation.email).exists():
+        # They have an account: signing in brings them back here to accept.
+        context["sign_in_url"] = (
+            reverse("accounts:sign-in") + "?next=" + reverse("accounts:invitation", args=[token])
+        )
+        return render(request, "accounts/invitation.jinja", context)
+
+    form = CreateAccountForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                user = user_model.objects.create_user(
+                    username=invitation.email,
+                    email=invitation.email,
+                    password=form.cleaned_data["password"],
+                )
+                # The address is proven: the invitation reached it.
+                EmailAddress.objects.create(
+                    user=user, email=invitation.email, verified=True, primary=True
+                )
+                _accept(request, invitation, user)
+        except IntegrityError:
+            # Someone made the account a moment ago, perhaps in another tab: sign in instead.
+            return redirect(reverse("accounts:invitation", args=[token]))
+        login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
+        messages.success(
+            request,
+            f"Your account is ready. You are now {invitation.get_role_display().lower()} of "
+            f"{invitation.partnership.name}",
+        )
+        return redirect("partnerships:home")
+    context.update(form=form, errors=error_list(form))
+    return render(request, "accounts/invitation.jinja", context, status=400 if form.errors else 200)

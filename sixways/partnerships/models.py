@@ -4,10 +4,13 @@ Every query for partnership data starts from `Partnership.objects.for_user(user)
 place that decides what a signed-in person may see (docs/adr/0003-one-scoping-mechanism.md).
 """
 
+import calendar
+import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 
 class Level(models.TextChoices):
@@ -41,6 +44,28 @@ SECTOR_GROUPS = {
 }
 
 
+# Which level of partnership each level may sit inside: a place inside a system, a
+# neighbourhood inside a place (PRODUCT.md). A system stands on its own.
+PARENT_LEVELS = {
+    Level.SYSTEM: (),
+    Level.ICP: (Level.SYSTEM,),
+    Level.PLACE: (Level.SYSTEM, Level.ICP),
+    Level.NEIGHBOURHOOD: (Level.PLACE,),
+}
+
+# Rounds are repeated every six months: the next one is due this long after the last closed.
+ROUND_INTERVAL_MONTHS = 6
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day of the month `months` later, or the month's last day if it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
 class PartnershipQuerySet(models.QuerySet):
     def for_user(self, user, roles: "Iterable[str] | None" = None) -> "PartnershipQuerySet":
         """The partnerships this person works on, in one of `roles` if given (any role if not).
@@ -72,6 +97,21 @@ class Partnership(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def facilitators(self):
+        return self.memberships.filter(role=Role.FACILITATOR).select_related("user")
+
+    def next_round_due(self) -> "tuple[datetime.date, models.Model] | None":
+        """When the next round is due, and the closed round that sets the date.
+
+        None when there is no closed round yet, or a later round is already set up.
+        """
+        rounds = self.rounds.all()
+        last_closed = rounds.filter(status="closed").order_by("-closed_at", "-id").first()
+        if last_closed is None or rounds.filter(status__in=["draft", "open"]).exists():
+            return None
+        closed_on = timezone.localdate(last_closed.closed_at)
+        return add_months(closed_on, ROUND_INTERVAL_MONTHS), last_closed
+
 
 class Organisation(models.Model):
     """A partner organisation. One organisation can be a partner in several partnerships."""
@@ -83,9 +123,35 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # A code names one organisation, so two partnerships that list it share one record.
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="organisation_code_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def find_or_create(cls, name: str, sector: str, code: str) -> tuple["Organisation", bool]:
+        """The organisation with this code if the service knows it, otherwise a new one.
+
+        Without a code, an organisation of the same name and sector that has no code either is
+        taken to be the same one. Returns (organisation, created).
+        """
+        if code:
+            existing = cls.objects.filter(code__iexact=code).first()
+        else:
+            existing = cls.objects.filter(name__iexact=name, sector=sector, code="").first()
+        if existing:
+            return existing, False
+        try:
+            with transaction.atomic():
+                return cls.objects.create(name=name, sector=sector, code=code), True
+        except IntegrityError:
+            # Someone else added the same code at this moment: theirs is the one.
+            return cls.objects.get(code__iexact=code), False
 
     @property
     def sector_group(self) -> str:
@@ -97,8 +163,10 @@ class Partner(models.Model):
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="partnerships"
     )
+    added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["organisation__name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["partnership", "organisation"], name="partner_once_per_partnership"

@@ -6,4 +6,33 @@ app_name = "partnerships"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("partnerships/new/", views.create, name="create"),
+    path("partnerships/<int:partnership_id>/", views.detail, name="detail"),
+    path("partnerships/<int:partnership_id>/edit/", views.edit, name="edit"),
+    path("partnerships/<int:partnership_id>/partners/add/", views.add_partner, name="add-partner"),
+    path(
+        "partnerships/<int:partnership_id>/partners/import/",
+        views.import_partners,
+        name="import-partners",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/partners/<int:partner_id>/edit/",
+        views.edit_partner,
+        name="edit-partner",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/partners/<int:partner_id>/remove/",
+        views.remove_partner,
+        name="remove-partner",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/facilitators/add/",
+        views.add_facilitator,
+        name="add-facilitator",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/facilitators/<int:membership_id>/remove/",
+        views.remove_facilitator,
+        name="remove-facilitator",
+    ),
 ]

@@ -1,17 +1,47 @@
+"""Partnership pages: the list, one partnership, its partner organisations and facilitators.
+
+Every object is fetched through `Partnership.objects.for_user`: someone from another partnership
+gets 404, and pages that change anything ask for `roles=CHANGERS`, so observers get 404 too.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
+from sixways.design.forms import error_list
 from sixways.rounds.models import Response, Round
 
-from .models import Partnership
+from .forms import AddFacilitatorForm, ImportForm, OrganisationForm, PartnershipForm
+from .models import CHANGERS, Membership, Organisation, Partner, Partnership, Role
+
+
+def _partnership(request: HttpRequest, partnership_id: int, *, change: bool) -> Partnership:
+    roles = CHANGERS if change else None
+    return get_object_or_404(
+        Partnership.objects.for_user(request.user, roles).select_related("parent"),
+        pk=partnership_id,
+    )
+
+
+def _form_page(request, template: str, context: dict, *forms_) -> HttpResponse:
+    errors = error_list(*forms_) if any(f.errors for f in forms_) else []
+    context["errors"] = context.get("errors") or errors
+    return render(request, template, context, status=400 if context["errors"] else 200)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The partnerships this person works on, each with its rounds, newest first."""
-    partnerships = list(Partnership.objects.for_user(request.user))
+    # Rounds whose closing date has passed are closed here as well as by `manage.py
+    # close_rounds`, so the list is right even where that command is not scheduled.
+    Round.objects.for_user(request.user).close_due()
+    partnerships = list(Partnership.objects.for_user(request.user).select_related("parent"))
     rounds = (
         Round.objects.for_user(request.user)
         .annotate(submitted=Count("responses", filter=Q(responses__state=Response.State.SUBMITTED)))
@@ -24,4 +54,280 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "partnerships/home.jinja",
         {"partnerships": [(p, by_partnership[p.pk]) for p in partnerships]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    """Anyone signed in can set up a partnership; they become its first facilitator."""
+    form = PartnershipForm(
+        request.POST if request.method == "POST" else None,
+        parents=Partnership.objects.for_user(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            partnership = form.save()
+            Membership.objects.create(
+                user=request.user, partnership=partnership, role=Role.FACILITATOR
+            )
+        messages.success(request, f"{partnership.name} has been set up. Now add its partners.")
+        return redirect("partnerships:detail", partnership.pk)
+    return _form_page(request, "partnerships/form.jinja", {"form": form}, form)
+
+
+@login_required
+def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=False)
+    partnership.rounds.close_due()
+    can_change = (
+        Partnership.objects.for_user(request.user, CHANGERS).filter(pk=partnership.pk).exists()
+    )
+    rounds = partnership.rounds.annotate(
+        submitted=Count("responses", filter=Q(responses__state=Response.State.SUBMITTED))
+    ).order_by("-created_at", "-id")
+    return render(
+        request,
+        "partnerships/detail.jinja",
+        {
+            "partnership": partnership,
+            "can_change": can_change,
+            "partners": partnership.partners.select_related("organisation"),
+            "rounds": rounds,
+            "due": partnership.next_round_due(),
+            "facilitators": partnership.facilitators().order_by("user__email"),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    form = PartnershipForm(
+        request.POST if request.method == "POST" else None,
+        instance=partnership,
+        parents=Partnership.objects.for_user(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The partnership's details have been saved.")
+        return redirect("partnerships:detail", partnership.pk)
+    return _form_page(
+        request, "partnerships/form.jinja", {"form": form, "partnership": partnership}, form
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_partner(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    form = OrganisationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            organisation, _ = Organisation.find_or_create(**form.cleaned_data)
+            _, added = Partner.objects.get_or_create(
+                partnership=partnership, organisation=organisation
+            )
+        if added:
+            messages.success(request, f"{organisation.name} is now a partner.")
+        else:
+            messages.info(request, f"{organisation.name} was already a partner.")
+        return redirect("partnerships:detail", partnership.pk)
+    return _form_page(
+        request,
+        "partnerships/organisation_form.jinja",
+        {"form": form, "partnership": partnership, "title": "Add a partner organisation"},
+        form,
+    )
+
+
+def _partner(partnership: Partnership, partner_id: int) -> Partner:
+    return get_object_or_404(
+        Partner.objects.filter(partnership=partnership).select_related("organisation"),
+        pk=partner_id,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_partner(request: HttpRequest, partnership_id: int, partner_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    partner = _partner(partnership, partner_id)
+    organisation = partner.organisation
+    # An organisation's details are shared by every partnership it belongs to, so one
+    # partnership's facilitator must not rename it for the others.
+    if Partner.objects.filter(organisation=organisation).exclude(partnership=partnership).exists():
+        return render(
+            request,
+            "partnerships/organisation_shared.jinja",
+            {"partnership": partnership, "organisation": organisation},
+        )
+    form = OrganisationForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "name": organisation.name,
+            "sector": organisation.sector,
+            "code": organisation.code,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["code"]
+        if (
+            code
+            and Organisation.objects.filter(code__iexact=code).exclude(pk=organisation.pk).exists()
+        ):
+            form.add_error("code", "Another organisation in the service already has this code")
+        else:
+            for name, value in form.cleaned_data.items():
+                setattr(organisation, name, value)
+            organisation.save()
+            messages.success(request, f"{organisation.name} has been saved.")
+            return redirect("partnerships:detail", partnership.pk)
+    return _form_page(
+        request,
+        "partnerships/organisation_form.jinja",
+        {"form": form, "partnership": partnership, "title": f"Change {organisation.name}"},
+        form,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_partner(request: HttpRequest, partnership_id: int, partner_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    partner = _partner(partnership, partner_id)
+    if request.method == "POST":
+        # Past rounds keep their own list of organisations and their responses: only the
+        # partnership's list for future rounds changes.
+        partner.delete()
+        messages.success(
+            request,
+            f"{partner.organisation.name} is no longer a partner. Past rounds keep its answers.",
+        )
+        return redirect("partnerships:detail", partnership.pk)
+    return render(
+        request,
+        "partnerships/confirm_remove.jinja",
+        {
+            "partnership": partnership,
+            "title": f"Remove {partner.organisation.name} from {partnership.name}?",
+            "explanation": "It will not be included in new rounds. Rounds that have already "
+            "started keep it, and past results are not changed.",
+            "button": "Remove partner",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_partners(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    form = ImportForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        if form.problems:
+            errors = [{"text": problem, "href": "#file"} for problem in form.problems]
+        else:
+            added = already = 0
+            with transaction.atomic():
+                for row in form.rows:
+                    organisation, _ = Organisation.find_or_create(
+                        row["name"], row["sector"], row["code"]
+                    )
+                    _, created = Partner.objects.get_or_create(
+                        partnership=partnership, organisation=organisation
+                    )
+                    added += created
+                    already += not created
+            message = f"{added} partner organisation{'s' if added != 1 else ''} added."
+            if already:
+                message += f" {already} {'were' if already != 1 else 'was'} already partners."
+            messages.success(request, message)
+            return redirect("partnerships:detail", partnership.pk)
+    return _form_page(
+        request,
+        "partnerships/import.jinja",
+        {"form": form, "partnership": partnership, "errors": errors},
+        form,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def add_facilitator(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    form = AddFacilitatorForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = (
+            get_user_model()
+            .objects.filter(email__iexact=form.cleaned_data["email"], is_active=True)
+            .first()
+        )
+        if user is None:
+            form.add_error(
+                "email",
+                "There is no account with this email address. Ask the service administrator "
+                "to make one, then add them here",
+            )
+        else:
+            membership, created = Membership.objects.get_or_create(
+                user=user, partnership=partnership, defaults={"role": Role.FACILITATOR}
+            )
+            if not created and membership.role != Role.FACILITATOR:
+                membership.role = Role.FACILITATOR
+                membership.organisation = None
+                membership.save(update_fields=["role", "organisation"])
+            messages.success(request, f"{user.email} is a facilitator of {partnership.name}.")
+            return redirect("partnerships:detail", partnership.pk)
+    return _form_page(
+        request,
+        "partnerships/add_facilitator.jinja",
+        {"form": form, "partnership": partnership},
+        form,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_facilitator(
+    request: HttpRequest, partnership_id: int, membership_id: int
+) -> HttpResponse:
+    partnership = _partnership(request, partnership_id, change=True)
+    membership = get_object_or_404(partnership.facilitators(), pk=membership_id)
+    last = partnership.facilitators().count() == 1
+    if request.method == "POST" and not last:
+        with transaction.atomic():
+            # Checked again under the lock of this transaction: two facilitators removing
+            # each other at once must not leave the partnership with none.
+            Partnership.objects.select_for_update().get(pk=partnership.pk)
+            if partnership.facilitators().count() > 1:
+                membership.delete()
+                removed = True
+            else:
+                removed = False
+        if removed:
+            messages.success(request, f"{membership.user.email} is no longer a facilitator.")
+            if membership.user_id == request.user.pk:
+                return redirect("partnerships:home")
+            return redirect("partnerships:detail", partnership.pk)
+        last = True
+    return render(
+        request,
+        "partnerships/confirm_remove.jinja",
+        {
+            "partnership": partnership,
+            "title": f"Remove {membership.user.email} as a facilitator?",
+            "explanation": "They will no longer see or change this partnership.",
+            "button": "Remove facilitator",
+            "refusal": "A partnership needs at least one facilitator. Add another facilitator "
+            "before removing this one."
+            if last
+            else "",
+        },
+        status=409 if last and request.method == "POST" else 200,
     )

@@ -1,23 +1,213 @@
 """A round's results, aggregated in the database.
 
-The number of queries is fixed: it does not grow with the number of responses. The database
-sums answer scores per organisation and behaviour; the pure rules in scoring.py turn those sums
-into scores, spreads and priorities.
+The number of queries is fixed: it does not grow with the number of responses, organisations
+or rounds. The database counts answers per organisation, question and option; the pure rules
+in scoring.py turn those counts into scores, spreads and priorities, and privacy.py decides
+which groups an individual-mode round may show. Every page and export reads a RoundResults,
+so they all show the same figures and hide the same groups.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db import connection, transaction
+from django.db.models import Count
 
-from sixways.instruments.models import Option, Question, Section
+from sixways.accounts.models import RoundAggregate
+from sixways.instruments.models import Option, Question, Resource, Section
+from sixways.partnerships.models import SECTOR_GROUPS, Membership, Role
 from sixways.rounds.models import Answer, Comment, Mode, Response, Round, Status
 
-from . import scoring
+from . import privacy, scoring
 
 SUBMITTED = Response.State.SUBMITTED
+# Questions 1.3 and 1.4 ask the same thing of "you" and of "your partners" (PRODUCT.md).
+SELF_QUESTION, PARTNERS_QUESTION = "1.3", "1.4"
+NO_ORGANISATION = "No organisation given"
+AGREED_RESPONSE = "The partnership's agreed response"
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """Run every query inside on one consistent snapshot of the data.
+
+    Results are read from several queries; a response sent between two of them must not
+    make the counts disagree with the scores, or an export disagree with itself. SQLite gives
+    a transaction one snapshot already; PostgreSQL needs REPEATABLE READ for that.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+# --- Who is looking -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Viewer:
+    role: str | None = None
+    organisation_id: int | None = None
+
+    @property
+    def partner_lead(self) -> bool:
+        return self.role == Role.PARTNER_LEAD
+
+    @property
+    def sees_every_organisation(self) -> bool:
+        # A partner lead sees the partnership and their own organisation (QUALITY.md).
+        return not self.partner_lead
+
+    @property
+    def may_download_responses(self) -> bool:
+        return self.role in (Role.FACILITATOR, Role.OBSERVER)
+
+
+def viewer_for(user, round_: Round) -> Viewer:
+    membership = (
+        Membership.objects.filter(user=user, partnership_id=round_.partnership_id)
+        .values("role", "organisation")
+        .first()
+    )
+    if membership is None:
+        return Viewer()
+    return Viewer(role=membership["role"], organisation_id=membership["organisation"])
+
+
+# --- What the database gives ----------------------------------------------------------------
+
+
+@dataclass
+class Structure:
+    """One instrument version: its answer scale, behaviours and questions, in order."""
+
+    options: list[Option]
+    sections: list[Section]
+    questions: list[Question]
+
+    @property
+    def max_score(self) -> int:
+        return max(option.score for option in self.options)
+
+    def questions_in(self, section: Section) -> list[Question]:
+        return [q for q in self.questions if q.section_id == section.pk]
+
+
+def _structures(instrument_ids: set[int]) -> dict[int, Structure]:
+    """Three queries for any number of instrument versions."""
+    structures = {i: Structure([], [], []) for i in instrument_ids}
+    for option in Option.objects.filter(instrument_id__in=instrument_ids):
+        structures[option.instrument_id].options.append(option)
+    for section in Section.objects.filter(instrument_id__in=instrument_ids):
+        structures[section.instrument_id].sections.append(section)
+    for question in Question.objects.filter(instrument_id__in=instrument_ids):
+        structures[question.instrument_id].questions.append(question)
+    return structures
+
+
+@dataclass
+class GroupInfo:
+    name: str
+    sector: str  # the broad sector group: NHS, Local authority, ...
+    code: str
+    respondents: int
+
+
+@dataclass
+class RoundData:
+    groups: dict[int | None, GroupInfo] = field(default_factory=dict)
+    # (organisation id, question id) -> {option id: answers}
+    counts: dict[tuple[int | None, int], dict[int, int]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    # After the retention rules delete a round's answers, only each organisation's totals per
+    # behaviour are kept: (organisation id, section id) -> (score sum, answers).
+    totals: dict[tuple[int | None, int], tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def answers_deleted(self) -> bool:
+        return bool(self.totals) and not self.counts
+
+
+def _load(round_ids: list[int]) -> dict[int, RoundData]:
+    """Three queries for any number of rounds and responses."""
+    data = {round_id: RoundData() for round_id in round_ids}
+    respondents = (
+        Response.objects.filter(round_id__in=round_ids, state=SUBMITTED)
+        .values(
+            "round",
+            "organisation",
+            "organisation__name",
+            "organisation__sector",
+            "organisation__code",
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in respondents:
+        sector = row["organisation__sector"]
+        data[row["round"]].groups[row["organisation"]] = GroupInfo(
+            name=row["organisation__name"] or "",
+            sector=str(SECTOR_GROUPS[sector]) if sector else "",
+            code=row["organisation__code"] or "",
+            respondents=row["n"],
+        )
+    answers = (
+        Answer.objects.filter(response__round_id__in=round_ids, response__state=SUBMITTED)
+        .values("response__round", "response__organisation", "question", "option")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in answers:
+        key = (row["response__organisation"], row["question"])
+        data[row["response__round"]].counts[key][row["option"]] = row["n"]
+    kept = RoundAggregate.objects.filter(round_id__in=round_ids).values_list(
+        "round", "organisation", "section", "score_sum", "answer_count"
+    )
+    for round_id, organisation, section, score_sum, answer_count in kept:
+        data[round_id].totals[(organisation, section)] = (score_sum, answer_count)
+    return data
+
+
+# --- The figures ----------------------------------------------------------------------------
+
+
+def _mean(counts: dict[str, int], scores: dict[str, int]) -> Fraction | None:
+    answers = sum(counts.values())
+    if not answers:
+        return None
+    return Fraction(sum(scores[key] * n for key, n in counts.items()), answers)
+
+
+@dataclass
+class GroupResult:
+    """An organisation or a sector: shown with its figures, or hidden with the reason."""
+
+    key: object
+    name: str
+    sector: str
+    respondents: int
+    organisations: int = 1
+    shown: bool = True
+    reason: str | None = None  # privacy.SMALL or privacy.PROTECTS when hidden
+    scores: dict[str, Fraction] = field(default_factory=dict)  # behaviour key -> mean
+    splits: dict[str, dict[str, int]] = field(default_factory=dict)  # behaviour -> option -> n
+    question_means: dict[str, Fraction] = field(default_factory=dict)
+    code: str = ""
+    own: bool = False  # the partner lead's own organisation
+
+    @property
+    def gap(self) -> Fraction | None:
+        own, partners = (self.question_means.get(k) for k in (SELF_QUESTION, PARTNERS_QUESTION))
+        if own is None or partners is None:
+            return None
+        return scoring.self_partner_gap(own, partners)
 
 
 @dataclass
@@ -27,10 +217,12 @@ class Behaviour:
     score: Fraction | None = None  # partnership score: each organisation counts equally
     respondent_weighted: Fraction | None = None
     spread: scoring.Spread | None = None
+    sector_spread: scoring.Spread | None = None
     change: Fraction | None = None
     max_score: int = 3
     counts: dict[int, dict[str, int]] = field(default_factory=dict)  # question id -> option key
-    comments: list[str] = field(default_factory=list)
+    comments: list["ShownComment"] = field(default_factory=list)
+    question_means: dict[int, Fraction] = field(default_factory=dict)  # question id -> mean
 
     @property
     def percent(self) -> Fraction | None:
@@ -45,6 +237,45 @@ class Behaviour:
     def max_total(self) -> int:
         return self.max_score * len(self.questions)
 
+    @property
+    def split(self) -> dict[str, int]:
+        """Every answer to the behaviour's questions, by option."""
+        total: dict[str, int] = {}
+        for counts in self.counts.values():
+            for key, n in counts.items():
+                total[key] = total.get(key, 0) + n
+        return total
+
+
+@dataclass(frozen=True)
+class ShownComment:
+    text: str
+    by: str | None  # an organisation's name, only where the rules allow it
+
+
+@dataclass
+class Gap:
+    """Question 1.3 (your own organisation) against 1.4 (your partners)."""
+
+    own_question: Question
+    partners_question: Question
+    own: Fraction  # each organisation counts equally, like the behaviour scores
+    partners: Fraction
+    own_split: dict[str, int]
+    partners_split: dict[str, int]
+
+    @property
+    def gap(self) -> Fraction:
+        return scoring.self_partner_gap(self.own, self.partners)
+
+
+@dataclass
+class NoAnswers:
+    """Where partners answered No: the questions, so the resources can be read against them."""
+
+    question: Question
+    answers: int
+
 
 @dataclass
 class RoundResults:
@@ -57,38 +288,155 @@ class RoundResults:
     previous: Round | None
     priorities: list[Behaviour]
     has_no_answers: bool = False  # anyone chose the lowest answer: offer the useful resources
+    withheld: bool = False  # figures could be worked back to a small group: only the count
+    organisation_results: list[GroupResult] = field(default_factory=list)
+    sector_results: list[GroupResult] = field(default_factory=list)
+    gap: Gap | None = None
+    own: GroupResult | None = None  # a partner lead's own organisation
+    viewer: Viewer = field(default_factory=Viewer)
+    no_answers: list[NoAnswers] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    instrument_version: int = 1
+    answers_deleted: bool = False  # only behaviour totals are kept (retention)
+    # Across every organisation, whoever is looking (a partner lead's list holds only theirs).
+    groups_total: int = 0
+    hidden_total: int = 0
+    previous_shown: bool = False  # the previous round showed figures, so change can be given
 
     @property
     def suppressed(self) -> bool:
         """Too few individual responses to show any figure without risking identification."""
         return self.round.mode == Mode.INDIVIDUAL and self.responses < self.min_group_size
 
+    @property
+    def shows_figures(self) -> bool:
+        return self.responses > 0 and not self.suppressed and not self.withheld
 
-def _organisation_means(round_: Round) -> tuple[dict, dict]:
-    """Per behaviour: {organisation id: (mean, respondents)}; per behaviour: pooled (total, n)."""
-    rows = (
-        Answer.objects.filter(response__round=round_, response__state=SUBMITTED)
-        .values("response__organisation", "question__section")
-        .annotate(
-            total=Sum("option__score"),
-            answers=Count("id"),
-            respondents=Count("response", distinct=True),
-        )
-        .order_by()
+    @property
+    def individual(self) -> bool:
+        return self.round.mode == Mode.INDIVIDUAL
+
+    @property
+    def listed_organisations(self) -> list[GroupResult]:
+        """The organisations a comparison lists one by one: every shown one, and a partner
+        lead's own even when hidden. The other hidden ones are only counted (hidden_counts)."""
+        return [o for o in self.organisation_results if o.shown or o.own]
+
+    @property
+    def hidden_counts(self) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for o in self.organisation_results:
+            if not o.shown and not o.own:
+                counts[o.reason] = counts.get(o.reason, 0) + 1
+        return [
+            (reason, counts[reason])
+            for reason in (privacy.SMALL, privacy.PROTECTS)
+            if reason in counts
+        ]
+
+    @property
+    def behaviour_scores(self) -> dict[str, Fraction]:
+        return {b.section.key: b.score for b in self.behaviours if b.score is not None}
+
+    def option_label(self, key: str) -> str:
+        return next((o.label for o in self.options if o.key == key), key)
+
+
+@dataclass
+class Computed:
+    """One round's figures before they are fitted to a viewer."""
+
+    responses: int
+    organisations: int
+    visibility: privacy.Visibility
+    org_means: dict[str, dict[int | None, Fraction]]  # behaviour key -> organisation -> mean
+    org_splits: dict[str, dict[int | None, dict[str, int]]]
+    org_question_means: dict[int | None, dict[str, Fraction]]
+    question_counts: dict[int, dict[str, int]]  # question id -> option key -> n
+    question_org_means: dict[int, dict[int | None, Fraction]]
+
+    def partnership_scores(self) -> dict[str, Fraction]:
+        return {
+            key: scoring.partnership_score(means) for key, means in self.org_means.items() if means
+        }
+
+
+def _compute(round_: Round, data: RoundData, structure: Structure, k: int) -> Computed:
+    option_key = {o.pk: o.key for o in structure.options}
+    scores = {o.key: o.score for o in structure.options}
+    question_key = {q.pk: q.key for q in structure.questions}
+    section_of = {q.pk: q.section_id for q in structure.questions}
+    section_key = {s.pk: s.key for s in structure.sections}
+
+    org_splits: dict[str, dict[int | None, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: {o.key: 0 for o in structure.options})
     )
-    by_section: dict[int, dict] = defaultdict(dict)
-    pooled: dict[int, tuple[int, int]] = defaultdict(lambda: (0, 0))
-    for row in rows:
-        section = row["question__section"]
-        # A submitted response answers every question, so an organisation's mean answer equals
-        # the mean of its respondents' behaviour scores.
-        by_section[section][row["response__organisation"]] = (
-            Fraction(row["total"], row["answers"]),
-            row["respondents"],
+    question_counts: dict[int, dict[str, int]] = {
+        q.pk: {o.key: 0 for o in structure.options} for q in structure.questions
+    }
+    per_org_question: dict[int | None, dict[int, dict[str, int]]] = defaultdict(dict)
+    for (org, question), by_option in data.counts.items():
+        if question not in section_of:
+            continue  # cannot happen: answers belong to the round's instrument
+        behaviour = section_key[section_of[question]]
+        keyed = {option_key[o]: n for o, n in by_option.items()}
+        per_org_question[org][question] = keyed
+        for key, n in keyed.items():
+            org_splits[behaviour][org][key] += n
+            question_counts[question][key] += n
+
+    org_means = {
+        behaviour: {org: _mean(split, scores) for org, split in by_org.items()}
+        for behaviour, by_org in org_splits.items()
+    }
+    if data.answers_deleted:
+        org_means = defaultdict(dict)
+        for (org, section), (score_sum, answer_count) in data.totals.items():
+            if section in section_key and answer_count:
+                org_means[section_key[section]][org] = Fraction(score_sum, answer_count)
+    question_org_means: dict[int, dict[int | None, Fraction]] = defaultdict(dict)
+    org_question_means: dict[int | None, dict[str, Fraction]] = defaultdict(dict)
+    for org, by_question in per_org_question.items():
+        for question, split in by_question.items():
+            mean = _mean(split, scores)
+            question_org_means[question][org] = mean
+            org_question_means[org][question_key[question]] = mean
+
+    responses = sum(g.respondents for g in data.groups.values())
+    if round_.mode == Mode.INDIVIDUAL:
+        visibility = privacy.plan(
+            {
+                org: privacy.Group(g.respondents, g.sector or None, g.name)
+                for org, g in data.groups.items()
+            },
+            k,
         )
-        total, answers = pooled[section]
-        pooled[section] = (total + row["total"], answers + row["answers"])
-    return by_section, pooled
+    else:
+        visibility = privacy.everything_shown()
+    return Computed(
+        responses=responses,
+        organisations=sum(1 for org in data.groups if org is not None),
+        visibility=visibility,
+        org_means=org_means,
+        org_splits=org_splits,
+        org_question_means=org_question_means,
+        question_counts=question_counts,
+        question_org_means=question_org_means,
+    )
+
+
+def _figures_shown(round_: Round, computed: Computed, k: int) -> bool:
+    if computed.responses == 0:
+        return False
+    if round_.mode == Mode.INDIVIDUAL and computed.responses < k:
+        return False
+    return not computed.visibility.withheld
+
+
+def _group_name(round_: Round, org: int | None, info: GroupInfo) -> str:
+    if org is not None:
+        return info.name
+    return AGREED_RESPONSE if round_.mode == Mode.COLLECTIVE else NO_ORGANISATION
 
 
 def _previous_round(round_: Round) -> Round | None:
@@ -105,90 +453,295 @@ def _previous_round(round_: Round) -> Round | None:
     )
 
 
-def _partnership_scores(round_: Round, sections: list[Section]) -> dict[str, Fraction]:
-    by_section, _ = _organisation_means(round_)
-    scores = {}
-    for section in sections:
-        means = {org: mean for org, (mean, _) in by_section.get(section.pk, {}).items()}
-        if means:
-            scores[section.key] = scoring.partnership_score(means)
-    return scores
+def round_results(round_: Round, viewer: Viewer | None = None) -> RoundResults:
+    """Everything the pages and exports show for a round, for this viewer, from one snapshot."""
+    with snapshot():
+        return _round_results(round_, viewer or Viewer())
 
 
-def round_results(round_: Round) -> RoundResults:
+def _round_results(round_: Round, viewer: Viewer) -> RoundResults:
     k = settings.MIN_GROUP_SIZE
-    options = list(Option.objects.filter(instrument_id=round_.instrument_id))
-    max_score = max(option.score for option in options)
-    sections = list(Section.objects.filter(instrument_id=round_.instrument_id))
-    questions = list(Question.objects.filter(instrument_id=round_.instrument_id))
-    counts_row = Response.objects.filter(round=round_, state=SUBMITTED).aggregate(
-        responses=Count("id"), organisations=Count("organisation", distinct=True)
-    )
+    structure = _structures({round_.instrument_id})[round_.instrument_id]
+    previous = _previous_round(round_)
+    loaded = _load([round_.pk] + ([previous.pk] if previous else []))
+    data = loaded[round_.pk]
+    computed = _compute(round_, data, structure, k)
     behaviours = [
         Behaviour(
             section=s,
-            questions=[q for q in questions if q.section_id == s.pk],
-            max_score=max_score,
+            questions=structure.questions_in(s),
+            max_score=structure.max_score,
         )
-        for s in sections
+        for s in structure.sections
     ]
-    previous = _previous_round(round_)
     results = RoundResults(
         round=round_,
-        responses=counts_row["responses"],
-        organisations=counts_row["organisations"],
+        responses=computed.responses,
+        organisations=computed.organisations,
         min_group_size=k,
-        options=options,
+        options=structure.options,
         behaviours=behaviours,
         previous=previous,
         priorities=[],
+        viewer=viewer,
+        instrument_version=round_.instrument.version,
+        answers_deleted=data.answers_deleted,
     )
-    if results.responses == 0 or results.suppressed:
+    if computed.responses == 0 or results.suppressed:
+        return results
+    if computed.visibility.withheld:
+        results.withheld = True
         return results
 
-    by_section, pooled = _organisation_means(round_)
-    previous_scores = _partnership_scores(previous, sections) if previous else {}
+    previous_scores: dict[str, Fraction] = {}
+    if previous:
+        before = _compute(previous, loaded[previous.pk], structure, k)
+        # A previous round that showed no figures must not be revealed through the change.
+        if _figures_shown(previous, before, k):
+            previous_scores = before.partnership_scores()
+            results.previous_shown = True
 
-    answer_counts = (
-        Answer.objects.filter(response__round=round_, response__state=SUBMITTED)
-        .values("question", "option__key")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: {o.key: 0 for o in options})
-    for row in answer_counts:
-        counts[row["question"]][row["option__key"]] = row["n"]
-    comments: dict[int, list[str]] = defaultdict(list)
-    for section_id, text in (
-        Comment.objects.filter(response__round=round_, response__state=SUBMITTED)
-        .order_by("section__position", "id")
-        .values_list("section", "text")
-    ):
-        comments[section_id].append(text)
+    visibility = computed.visibility
+    scores = {o.key: o.score for o in structure.options}
+    results.organisation_results = _organisations(round_, data, computed, structure, viewer)
+    results.groups_total = len(data.groups)
+    results.hidden_total = sum(1 for org in data.groups if not visibility.organisation_shown(org))
+    results.sector_results = _sectors(data, computed, structure, visibility, scores)
 
-    lowest = min(options, key=lambda o: o.score).key
-    results.has_no_answers = any(c[lowest] for c in counts.values())
-
+    comments = _comments(round_, data, visibility, viewer)
     for behaviour in behaviours:
-        groups = by_section.get(behaviour.section.pk, {})
-        if not groups:
+        key = behaviour.section.key
+        means = computed.org_means.get(key)
+        if not means:
             continue
-        means = {org: mean for org, (mean, _) in groups.items()}
         behaviour.score = scoring.partnership_score(means)
-        total, answers = pooled[behaviour.section.pk]
-        behaviour.respondent_weighted = Fraction(total, answers)
-        # In individual mode an organisation with fewer than K respondents is never shown on
-        # its own, and the spread's low and high would show its score: leave it out of spread.
-        shown = [mean for mean, n in groups.values() if round_.mode != Mode.INDIVIDUAL or n >= k]
-        behaviour.spread = scoring.spread(shown)
-        if behaviour.section.key in previous_scores:
-            behaviour.change = behaviour.score - previous_scores[behaviour.section.key]
-        behaviour.counts = {q.pk: counts[q.pk] for q in behaviour.questions}
+        behaviour.counts = {q.pk: computed.question_counts[q.pk] for q in behaviour.questions}
+        behaviour.respondent_weighted = (
+            _respondent_weighted(data, behaviour.section)
+            if data.answers_deleted
+            else _mean(behaviour.split, scores)
+        )
+        # Spread is worked out from shown groups only: its low and high would show a hidden one.
+        behaviour.spread = scoring.spread(
+            [m for org, m in means.items() if visibility.organisation_shown(org)]
+        )
+        behaviour.sector_spread = scoring.spread(
+            [s.scores[key] for s in results.sector_results if s.shown and key in s.scores]
+        )
+        if key in previous_scores:
+            behaviour.change = behaviour.score - previous_scores[key]
+        behaviour.question_means = {
+            q.pk: scoring.partnership_score(computed.question_org_means[q.pk])
+            for q in behaviour.questions
+            if computed.question_org_means.get(q.pk)
+        }
         behaviour.comments = comments.get(behaviour.section.pk, [])
 
-    scored = {b.section.key: b.score for b in behaviours if b.score is not None}
+    lowest = min(structure.options, key=lambda o: o.score).key
+    results.no_answers = [
+        NoAnswers(q, computed.question_counts[q.pk][lowest])
+        for q in structure.questions
+        if computed.question_counts[q.pk][lowest]
+    ]
+    results.has_no_answers = bool(results.no_answers)
+    if results.has_no_answers:
+        results.resources = list(Resource.objects.filter(instrument_id=round_.instrument_id))
+
+    results.gap = _gap(structure, computed, behaviours)
+    results.own = next((o for o in results.organisation_results if o.own), None)
+
+    scored = results.behaviour_scores
     ranges = {b.section.key: b.spread.range for b in behaviours if b.spread is not None}
     order = scoring.priorities(scored, ranges)
     by_key = {b.section.key: b for b in behaviours}
     results.priorities = [by_key[key] for key in order]
     return results
+
+
+def _respondent_weighted(data: RoundData, section: Section) -> Fraction | None:
+    pairs = [t for (_, s), t in data.totals.items() if s == section.pk]
+    answers = sum(count for _, count in pairs)
+    return Fraction(sum(total for total, _ in pairs), answers) if answers else None
+
+
+def _organisations(round_, data, computed, structure, viewer) -> list[GroupResult]:
+    visibility = computed.visibility
+    rows = []
+    for org, info in data.groups.items():
+        own = viewer.partner_lead and org is not None and org == viewer.organisation_id
+        if not viewer.sees_every_organisation and not own:
+            continue
+        shown = visibility.organisation_shown(org)
+        group = GroupResult(
+            key=org,
+            name=_group_name(round_, org, info),
+            sector=info.sector,
+            respondents=info.respondents,
+            shown=shown,
+            reason=visibility.hidden_organisations.get(org),
+            code=info.code,
+            own=own,
+        )
+        if shown:
+            group.scores = {
+                b: means[org] for b, means in computed.org_means.items() if org in means
+            }
+            group.splits = {b: dict(splits[org]) for b, splits in computed.org_splits.items()}
+            group.question_means = dict(computed.org_question_means.get(org, {}))
+        rows.append(group)
+    # Shown organisations first, by name; hidden ones after, so the order gives nothing away.
+    rows.sort(key=lambda g: (not g.shown, g.name if g.shown else "", g.sector))
+    return rows
+
+
+def _sectors(data, computed, structure, visibility, scores) -> list[GroupResult]:
+    members: dict[str, list[int | None]] = defaultdict(list)
+    for org, info in data.groups.items():
+        if info.sector:
+            members[info.sector].append(org)
+    order = list(dict.fromkeys(str(label) for label in SECTOR_GROUPS.values()))
+    rows = []
+    for sector in sorted(members, key=order.index):
+        orgs = members[sector]
+        shown = visibility.sector_shown(sector)
+        group = GroupResult(
+            key=sector,
+            name=sector,
+            sector=sector,
+            respondents=sum(data.groups[o].respondents for o in orgs),
+            organisations=len(orgs),
+            shown=shown,
+            reason=visibility.hidden_sectors.get(sector),
+        )
+        if shown:
+            for behaviour, means in computed.org_means.items():
+                group.scores[behaviour] = scoring.mean(means[o] for o in orgs if o in means)
+                if computed.org_splits:
+                    split = {o.key: 0 for o in structure.options}
+                    for o in orgs:
+                        for key, n in computed.org_splits[behaviour][o].items():
+                            split[key] += n
+                    group.splits[behaviour] = split
+        rows.append(group)
+    return rows
+
+
+def _comments(round_, data, visibility, viewer) -> dict[int, list[ShownComment]]:
+    """Comments by behaviour. Never with a person's name: responses carry none.
+
+    In individual mode a comment names its organisation only when that organisation is shown,
+    so a small organisation's comments cannot be read as its own. A partner lead sees the
+    names of their own organisation's comments only.
+    """
+    comments: dict[int, list[ShownComment]] = defaultdict(list)
+    rows = (
+        Comment.objects.filter(response__round=round_, response__state=SUBMITTED)
+        .order_by("section__position", "response__organisation__name", "id")
+        .values_list("section", "text", "response__organisation")
+    )
+    for section_id, text, org in rows:
+        named = visibility.organisation_shown(org) and (
+            viewer.sees_every_organisation or org == viewer.organisation_id
+        )
+        by = None
+        if named and org in data.groups:
+            by = _group_name(round_, org, data.groups[org])
+        comments[section_id].append(ShownComment(text=text, by=by))
+    return comments
+
+
+def _gap(structure: Structure, computed: Computed, behaviours: list[Behaviour]) -> Gap | None:
+    by_key = {q.key: q for q in structure.questions}
+    own, partners = by_key.get(SELF_QUESTION), by_key.get(PARTNERS_QUESTION)
+    if own is None or partners is None:
+        return None
+    own_means = computed.question_org_means.get(own.pk)
+    partner_means = computed.question_org_means.get(partners.pk)
+    if not own_means or not partner_means:
+        return None
+    return Gap(
+        own_question=own,
+        partners_question=partners,
+        own=scoring.partnership_score(own_means),
+        partners=scoring.partnership_score(partner_means),
+        own_split=computed.question_counts[own.pk],
+        partners_split=computed.question_counts[partners.pk],
+    )
+
+
+# --- Trend across rounds ----------------------------------------------------------------------
+
+
+@dataclass
+class TrendPoint:
+    round: Round
+    version: int
+    responses: int
+    shown: bool
+    scores: dict[str, Fraction] = field(default_factory=dict)
+    splits: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class TrendBehaviour:
+    key: str
+    title: str
+    points: list[tuple[TrendPoint, Fraction | None, dict[str, int]]]
+
+
+@dataclass
+class Trend:
+    rounds: list[TrendPoint]
+    behaviours: list[TrendBehaviour]
+    options: list[Option]
+
+    @property
+    def versions(self) -> list[int]:
+        return sorted({p.version for p in self.rounds})
+
+
+def partnership_trend(partnership_id: int, until: Round | None = None) -> Trend:
+    """Each behaviour across the partnership's open and closed rounds, oldest first.
+
+    `until` leaves out rounds that opened after that one (a board report shows the trend up
+    to its own round). The number of queries is fixed however many rounds there are.
+    """
+    with snapshot():
+        rounds = Round.objects.filter(partnership_id=partnership_id).exclude(status=Status.DRAFT)
+        if until is not None:
+            rounds = rounds.filter(opens_on__lte=until.opens_on)
+        rounds = list(rounds.select_related("instrument").order_by("opens_on", "id"))
+        structures = _structures({r.instrument_id for r in rounds})
+        loaded = _load([r.pk for r in rounds])
+    k = settings.MIN_GROUP_SIZE
+    points = []
+    for round_ in rounds:
+        structure = structures[round_.instrument_id]
+        computed = _compute(round_, loaded[round_.pk], structure, k)
+        point = TrendPoint(
+            round=round_,
+            version=round_.instrument.version,
+            responses=computed.responses,
+            shown=_figures_shown(round_, computed, k),
+        )
+        if point.shown:
+            point.scores = computed.partnership_scores()
+            for section in structure.sections if not loaded[round_.pk].answers_deleted else []:
+                split = {o.key: 0 for o in structure.options}
+                for q in structure.questions_in(section):
+                    for key, n in computed.question_counts[q.pk].items():
+                        split[key] += n
+                point.splits[section.key] = split
+        points.append(point)
+
+    # Behaviours in the newest version's order; a behaviour is matched across versions by key.
+    newest = structures[rounds[-1].instrument_id] if rounds else Structure([], [], [])
+    behaviours = [
+        TrendBehaviour(
+            key=s.key,
+            title=s.short_title,
+            points=[(p, p.scores.get(s.key), p.splits.get(s.key, {})) for p in points],
+        )
+        for s in newest.sections
+    ]
+    return Trend(rounds=points, behaviours=behaviours, options=newest.options)

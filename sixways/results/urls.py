@@ -6,4 +6,16 @@ app_name = "results"
 
 urlpatterns = [
     path("rounds/<int:round_id>/results/", views.round_overview, name="round"),
+    path(
+        "rounds/<int:round_id>/results/organisations/",
+        views.organisations,
+        name="organisations",
+    ),
+    path("partnerships/<int:partnership_id>/trend/", views.trend, name="trend"),
+    # Downloads. The addresses are documented in docs/exports.md: keep them stable.
+    path("rounds/<int:round_id>/board-report.pdf", views.report_pdf, name="pdf"),
+    path("rounds/<int:round_id>/summary.pptx", views.summary_pptx, name="pptx"),
+    path("rounds/<int:round_id>/results.xlsx", views.results_xlsx, name="xlsx"),
+    path("rounds/<int:round_id>/responses.csv", views.responses_csv, name="csv"),
+    path("rounds/<int:round_id>/results.json", views.results_json, name="json"),
 ]

@@ -1,25 +1,173 @@
+"""Results pages and downloads. Every one fetches the round through Round.objects.for_user, so
+someone from another partnership gets 404, and reads one RoundResults, so every page and file
+shows the same figures and hides the same groups."""
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
 
+from sixways.partnerships.models import Partnership
 from sixways.rounds.models import Round
 
-from .queries import round_results
+from . import exports, pdf, slides
+from .presenters import key_points, round_charts, trend_charts
+from .queries import partnership_trend, round_results, viewer_for
+
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@login_required
-def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
-    round_ = get_object_or_404(
+def _round(request: HttpRequest, round_id: int) -> Round:
+    return get_object_or_404(
         Round.objects.for_user(request.user).select_related("partnership", "instrument"),
         pk=round_id,
     )
-    results = round_results(round_)
+
+
+def _results(request: HttpRequest, round_id: int):
+    round_ = _round(request, round_id)
+    return round_, round_results(round_, viewer_for(request.user, round_))
+
+
+@require_safe
+@login_required
+def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_, results = _results(request, round_id)
     return render(
         request,
         "results/round.jinja",
         {
             "round": round_,
             "results": results,
-            "resources": round_.instrument.resources.all() if results.has_no_answers else [],
+            "charts": round_charts(results),
+            "key_points": key_points(results),
         },
     )
+
+
+@require_safe
+@login_required
+def organisations(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_, results = _results(request, round_id)
+    return render(
+        request,
+        "results/organisations.jinja",
+        {"round": round_, "results": results, "charts": round_charts(results)},
+    )
+
+
+@require_safe
+@login_required
+def trend(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    partnership = get_object_or_404(Partnership.objects.for_user(request.user), pk=partnership_id)
+    data = partnership_trend(partnership.pk)
+    return render(
+        request,
+        "results/trend.jinja",
+        {"partnership": partnership, "trend": data, "trend_charts": trend_charts(data)},
+    )
+
+
+# --- Downloads ------------------------------------------------------------------------------
+
+
+def _filename(round_: Round, suffix: str) -> str:
+    name = slugify(f"{round_.partnership.name} {round_.title}") or "results"
+    return f"{name}-{suffix}"
+
+
+def _attachment(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _not_available(request, round_, results, message: str, status: int) -> HttpResponse:
+    return render(
+        request,
+        "results/not_available.jinja",
+        {"round": round_, "results": results, "message": message},
+        status=status,
+    )
+
+
+@require_safe
+@login_required
+def report_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_, results = _results(request, round_id)
+    trend_data = partnership_trend(round_.partnership_id, until=round_)
+    context = {
+        "round": round_,
+        "results": results,
+        "charts": round_charts(results),
+        "key_points": key_points(results),
+        "trend": trend_data,
+        "trend_charts": trend_charts(trend_data),
+        "generated_at": timezone.now(),
+        "site_url": settings.SITE_URL,
+    }
+    return _attachment(
+        pdf.report_pdf(request, context), "application/pdf", _filename(round_, "board-report.pdf")
+    )
+
+
+@require_safe
+@login_required
+def summary_pptx(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_, results = _results(request, round_id)
+    trend_data = partnership_trend(round_.partnership_id, until=round_)
+    content = slides.summary_slides(results, key_points(results), trend_data)
+    return _attachment(content, PPTX, _filename(round_, "summary.pptx"))
+
+
+@require_safe
+@login_required
+def results_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_, results = _results(request, round_id)
+    content = exports.workbook(results, key_points(results))
+    return _attachment(content, XLSX, _filename(round_, "results.xlsx"))
+
+
+@require_safe
+@login_required
+def responses_csv(request: HttpRequest, round_id: int) -> HttpResponse:
+    round_, results = _results(request, round_id)
+    if not results.viewer.may_download_responses:
+        return _not_available(
+            request,
+            round_,
+            results,
+            "Only facilitators and observers of the partnership can download responses.",
+            403,
+        )
+    if not results.shows_figures:
+        return _not_available(
+            request,
+            round_,
+            results,
+            "There are no responses to download yet: too few people have answered to share "
+            "them without risking that someone's answers are picked out.",
+            409,
+        )
+    if results.answers_deleted:
+        return _not_available(
+            request,
+            round_,
+            results,
+            "This round's answers were deleted under the service's retention rules. "
+            "Its scores are still on the results page.",
+            409,
+        )
+    content = exports.responses_csv(results)
+    return _attachment(content, "text/csv; charset=utf-8", _filename(round_, "responses.csv"))
+
+
+@require_safe
+@login_required
+def results_json(request: HttpRequest, round_id: int) -> HttpResponse:
+    results = _results(request, round_id)[1]
+    return HttpResponse(exports.results_json_bytes(results), content_type="application/json")

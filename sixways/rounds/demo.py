@@ -159,6 +159,7 @@ def create_demo() -> Partnership:
         closes_on=today - datetime.timedelta(days=170),
         closed_at=timezone.now() - datetime.timedelta(days=170),
     )
+    spring.organisations.set(organisations.values())
     for name, patterns in SPRING.items():
         for index, pattern in enumerate(patterns):
             response = _respond(
@@ -181,6 +182,7 @@ def create_demo() -> Partnership:
         opens_on=today - datetime.timedelta(days=10),
         closes_on=today + datetime.timedelta(days=20),
     )
+    autumn.organisations.set(organisations.values())
     for name, patterns in AUTUMN.items():
         for pattern in patterns:
             _respond(autumn, organisations[name], pattern, sections, questions, options, sent=True)

@@ -1,9 +1,14 @@
 """Rounds, participant links and the responses people give."""
 
+import base64
+import datetime
 import hashlib
+import hmac
 import secrets
 
-from django.db import models, transaction
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from sixways.instruments.models import Instrument, Option, Question, Section
@@ -26,6 +31,13 @@ class RoundQuerySet(models.QuerySet):
     def for_user(self, user, roles=None) -> "RoundQuerySet":
         return self.filter(partnership__in=Partnership.objects.for_user(user, roles))
 
+    def close_due(self) -> int:
+        """Close every open round whose closing date has passed. Returns how many closed."""
+        closed = 0
+        for round_ in self.filter(status=Status.OPEN, closes_on__lt=timezone.localdate()):
+            closed += round_.close_if_due()
+        return closed
+
 
 class Round(models.Model):
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="rounds")
@@ -37,6 +49,10 @@ class Round(models.Model):
     closes_on = models.DateField()
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The partner organisations taking part in this round. Kept per round, so removing a partner
+    # from the partnership later leaves past rounds as they were, and the next round starts
+    # from this list.
+    organisations = models.ManyToManyField(Organisation, blank=True, related_name="rounds")
 
     objects = RoundQuerySet.as_manager()
 
@@ -60,14 +76,131 @@ class Round(models.Model):
     def individual(self) -> bool:
         return self.mode == Mode.INDIVIDUAL
 
-    def close(self) -> None:
-        self.status = Status.CLOSED
-        self.closed_at = timezone.now()
-        self.save(update_fields=["status", "closed_at"])
+    @property
+    def accepting_answers(self) -> bool:
+        """Open, and its closing date has not passed (rounds close at the end of that day)."""
+        return self.status == Status.OPEN and timezone.localdate() <= self.closes_on
+
+    def _closing_day_end(self) -> datetime.datetime:
+        end = datetime.datetime.combine(self.closes_on, datetime.time(23, 59, 59))
+        return timezone.make_aware(end)
+
+    def _change_status(self, allowed_from: str, event: "RoundEvent", **fields) -> None:
+        """Change status under a lock on the round, so a submit racing this change sees either
+        the old status or the new one, never half of each."""
+        with transaction.atomic():
+            locked = Round.objects.select_for_update().get(pk=self.pk)
+            if locked.status != allowed_from:
+                raise StatusChanged(locked.status)
+            # Times are taken once the lock is held, so a submit that won the lock is
+            # always recorded as before the close.
+            fields = {k: v() if callable(v) else v for k, v in fields.items()}
+            for name, value in fields.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=list(fields))
+            event.round = locked
+            event.at = timezone.now()
+            event.save()
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def open(self, user=None) -> None:
+        """Start taking answers. A round opened before its planned date opens today."""
+        today = timezone.localdate()
+        self._change_status(
+            Status.DRAFT,
+            RoundEvent(action=RoundEvent.Action.OPENED, user=user),
+            status=Status.OPEN,
+            opens_on=min(self.opens_on, today),
+        )
+
+    def close(self, user=None, reason: str = "") -> None:
+        """Stop taking answers now. Drafts are kept but not counted."""
+        self._change_status(
+            Status.OPEN,
+            RoundEvent(action=RoundEvent.Action.CLOSED, user=user, reason=reason),
+            status=Status.CLOSED,
+            closed_at=timezone.now,
+        )
+
+    def reopen(self, user, closes_on: datetime.date, reason: str) -> None:
+        """Take answers again until a new closing date."""
+        self._change_status(
+            Status.CLOSED,
+            RoundEvent(
+                action=RoundEvent.Action.REOPENED, user=user, reason=reason, closes_on=closes_on
+            ),
+            status=Status.OPEN,
+            closes_on=closes_on,
+            closed_at=None,
+        )
+
+    def close_if_due(self) -> bool:
+        """Close the round at the end of its closing date, if that has passed."""
+        if self.status != Status.OPEN or timezone.localdate() <= self.closes_on:
+            return False
+        try:
+            self._change_status(
+                Status.OPEN,
+                RoundEvent(action=RoundEvent.Action.CLOSED_ON_DATE),
+                status=Status.CLOSED,
+                closed_at=self._closing_day_end(),
+            )
+        except StatusChanged:
+            self.refresh_from_db()
+            return False
+        return True
+
+
+class StatusChanged(Exception):
+    """The round was not in the status the action expected (someone else changed it)."""
+
+    def __init__(self, status: str):
+        super().__init__(f"round is {status}")
+        self.status = status
+
+
+class RoundEvent(models.Model):
+    """What a facilitator did to a round and why: the record of opening, closing and reopening."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", "Opened"
+        CLOSED = "closed", "Closed early"
+        CLOSED_ON_DATE = "closed-on-date", "Closed on its closing date"
+        REOPENED = "reopened", "Reopened"
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    # For a reopening: the new closing date.
+    closes_on = models.DateField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.round}"
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def derive_token(salt: str) -> str:
+    """A link's token, worked out again from its random salt and the secret key.
+
+    The database keeps the salt and the token's hash, never the token: someone who reads the
+    database cannot make a working link without the secret key, yet the service can put the
+    same link in a reminder or show a shareable link to its facilitator again.
+    """
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"sixways-invitation:{salt}".encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -79,13 +212,30 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(models.Model):
-    """A participant link. The token is shown once; only its SHA-256 hash is kept."""
+    """A participant link. Only the token's SHA-256 hash is kept, and the salt it is worked out
+    from with the secret key (`derive_token`)."""
+
+    class Kind(models.TextChoices):
+        # One person's link, usually emailed to them; one response.
+        PERSONAL = "personal", "Personal link"
+        # Individual mode: an organisation's link to pass round; every use is a new response.
+        SHARED = "shared", "Shareable link"
+        # Organisational mode: the link for an organisation's one response.
+        ORGANISATIONAL = "organisational", "Organisation's link"
+        # Collective mode: the partnership's agreed response, entered by a facilitator.
+        COLLECTIVE = "collective", "Agreed response"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PERSONAL)
     token_hash = models.CharField(max_length=64, unique=True)
+    token_salt = models.CharField(max_length=64, blank=True)
+    # A personal link made when someone pressed start on a shareable link.
+    shared_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="uses"
+    )
     # Only for personal links, to send the invitation and reminders; removed after the round
     # closes (the retention settings say when). Never shown beside answers.
     email = models.EmailField(blank=True)
@@ -93,17 +243,61 @@ class Invitation(models.Model):
 
     objects = InvitationQuerySet.as_manager()
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "email"], condition=~models.Q(email=""), name="invite_email_once"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "organisation", "kind"],
+                condition=models.Q(kind__in=["shared", "organisational"]),
+                name="one_organisation_link_per_round",
+            ),
+            models.UniqueConstraint(
+                fields=["round"], condition=models.Q(kind="collective"), name="one_agreed_response"
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"Link for {self.organisation or 'the partnership'} in {self.round}"
 
     @classmethod
-    def issue(cls, round: Round, organisation: Organisation | None) -> tuple["Invitation", str]:
-        """Create a link. 32 random bytes: 256 bits, far past guessing."""
-        token = secrets.token_urlsafe(32)
+    def issue(
+        cls,
+        round: Round,
+        organisation: Organisation | None,
+        *,
+        kind: str = Kind.PERSONAL,
+        email: str = "",
+        shared_from: "Invitation | None" = None,
+    ) -> tuple["Invitation", str]:
+        """Create a link. Its token is an HMAC of 32 random bytes: 256 bits, far past guessing."""
+        salt = secrets.token_urlsafe(32)
+        token = derive_token(salt)
         invitation = cls.objects.create(
-            round=round, organisation=organisation, token_hash=hash_token(token)
+            round=round,
+            organisation=organisation,
+            kind=kind,
+            email=email,
+            shared_from=shared_from,
+            token_salt=salt,
+            token_hash=hash_token(token),
         )
         return invitation, token
+
+    def token(self) -> str:
+        """The link's token, or "" for a link made before tokens could be worked out again."""
+        return derive_token(self.token_salt) if self.token_salt else ""
+
+    def link(self) -> str:
+        token = self.token()
+        return settings.SITE_URL + reverse("rounds:start", args=[token]) if token else ""
+
+    def replace_token(self) -> None:
+        """Stop the current link working and make a new one, for a link shared too widely."""
+        self.token_salt = secrets.token_urlsafe(32)
+        self.token_hash = hash_token(derive_token(self.token_salt))
+        self.save(update_fields=["token_salt", "token_hash"])
 
 
 class Response(models.Model):
@@ -121,6 +315,9 @@ class Response(models.Model):
     started_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Counts saves of an agreed (collective) response, so two facilitators editing it at once
+    # find out rather than overwrite each other.
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -192,7 +389,7 @@ def _lock(response: Response) -> Response:
     """
     fresh = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
     round_ = Round.objects.select_for_update().get(pk=fresh.round_id)
-    if round_.status != Status.OPEN:
+    if not round_.accepting_answers:
         raise RoundClosed
     if fresh.submitted:
         raise AlreadySubmitted
@@ -235,3 +432,211 @@ def submit(response: Response) -> None:
             state=Response.State.SUBMITTED, submitted_at=now, updated_at=now
         )
     response.refresh_from_db()
+
+
+class Conflict(Exception):
+    """Someone else saved the agreed response after this form was shown."""
+
+    def __init__(self, current: Response):
+        super().__init__("the agreed response changed")
+        self.current = current
+
+
+def agreed_response(round_: Round) -> Response:
+    """The round's one agreed (collective) response, made the first time it is needed."""
+    invitation = Invitation.objects.filter(round=round_, kind=Invitation.Kind.COLLECTIVE).first()
+    if invitation is None:
+        try:
+            with transaction.atomic():
+                invitation, _ = Invitation.issue(round_, None, kind=Invitation.Kind.COLLECTIVE)
+        except IntegrityError:
+            # Another facilitator opened the page at the same moment and made it first.
+            invitation = Invitation.objects.get(round=round_, kind=Invitation.Kind.COLLECTIVE)
+    response, _ = Response.objects.get_or_create(
+        invitation=invitation, defaults={"round": round_, "organisation": None}
+    )
+    return response
+
+
+def save_agreed(
+    response: Response,
+    version: int,
+    answers: dict[Question, Option],
+    comments: dict[Section, str],
+    *,
+    agree: bool,
+) -> list[Question]:
+    """Save the partnership's agreed answers and comments, all or nothing.
+
+    `version` is the one the facilitator's form was shown with: if anyone saved since, nothing
+    is written and `Conflict` says so. With `agree`, the response is marked as agreed when every
+    question has an answer; otherwise the unanswered questions are returned (what was given is
+    still saved).
+    """
+    with transaction.atomic():
+        fresh = Response.objects.select_for_update().get(pk=response.pk)
+        round_ = Round.objects.select_for_update().get(pk=fresh.round_id)
+        if not round_.accepting_answers:
+            raise RoundClosed
+        if fresh.version != version:
+            raise Conflict(fresh)
+        for question, option in answers.items():
+            Answer.objects.update_or_create(
+                response=fresh, question=question, defaults={"option": option}
+            )
+        for section, text in comments.items():
+            if text.strip():
+                Comment.objects.update_or_create(
+                    response=fresh, section=section, defaults={"text": text.strip()}
+                )
+            else:
+                Comment.objects.filter(response=fresh, section=section).delete()
+        missing = []
+        changes = {"version": models.F("version") + 1, "updated_at": timezone.now()}
+        if agree and not fresh.submitted:
+            answered = set(fresh.answers.values_list("question_id", flat=True))
+            missing = [
+                q
+                for q in Question.objects.filter(instrument_id=round_.instrument_id)
+                if q.pk not in answered
+            ]
+            if not missing:
+                changes.update(state=Response.State.SUBMITTED, submitted_at=changes["updated_at"])
+        Response.objects.filter(pk=fresh.pk).update(**changes)
+    response.refresh_from_db()
+    return missing
+
+
+class Delivery(models.Model):
+    """One email to one invited person: the invitation or a reminder, and whether it went."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation"
+        REMINDER = "reminder", "Reminder"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+        NOT_NEEDED = "not-needed", "Not sent: no longer needed"
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # What the mail server said, for the facilitator to act on. Never the email's text.
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["invitation", "kind", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to invitation {self.invitation_id}"
+
+
+# The same person is reminded at most once in this time (QUALITY.md: not more than once a day).
+REMINDER_GAP = datetime.timedelta(days=1)
+EMAILED_KINDS = (Invitation.Kind.PERSONAL, Invitation.Kind.ORGANISATIONAL)
+
+
+def organisation_link(round_: Round, organisation: Organisation) -> Invitation:
+    """The organisation's link for this round: its one response in organisational mode, or the
+    shareable link in individual mode. Made the first time it is asked for."""
+    kind = (
+        Invitation.Kind.ORGANISATIONAL
+        if round_.mode == Mode.ORGANISATIONAL
+        else Invitation.Kind.SHARED
+    )
+    invitation = Invitation.objects.filter(
+        round=round_, organisation=organisation, kind=kind
+    ).first()
+    if invitation is None:
+        try:
+            with transaction.atomic():
+                invitation, _ = Invitation.issue(round_, organisation, kind=kind)
+        except IntegrityError:
+            invitation = Invitation.objects.get(round=round_, organisation=organisation, kind=kind)
+    return invitation
+
+
+def invite(round_: Round, organisation: Organisation, emails: list[str]) -> tuple[list, list]:
+    """Queue invitation emails: a personal link for each new address in individual mode, or the
+    organisation's one link to one address in organisational mode.
+
+    Returns (deliveries to send, addresses not sent to because they were invited already). One
+    transaction, with the round locked, so a second press of the button invites nobody twice.
+    """
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=round_.pk)
+        taken = set(
+            Invitation.objects.filter(round=round_, email__in=emails).values_list(
+                "email", flat=True
+            )
+        )
+        deliveries, already = [], []
+        for email in emails:
+            if email in taken:
+                already.append(email)
+                continue
+            if round_.mode == Mode.ORGANISATIONAL:
+                invitation = organisation_link(round_, organisation)
+                if invitation.email:
+                    already.append(email)
+                    continue
+                invitation.email = email
+                invitation.save(update_fields=["email"])
+            else:
+                invitation, _ = Invitation.issue(round_, organisation, email=email)
+            deliveries.append(
+                Delivery.objects.create(invitation=invitation, kind=Delivery.Kind.INVITATION)
+            )
+    return deliveries, already
+
+
+def awaiting_reminder(round_: Round):
+    """Invited people who have not sent their answers and have not been reminded in the last
+    day (a reminder that could not be sent does not count)."""
+    since = timezone.now() - REMINDER_GAP
+    return (
+        Invitation.objects.filter(round=round_, kind__in=EMAILED_KINDS)
+        .exclude(email="")
+        .filter(deliveries__kind=Delivery.Kind.INVITATION, deliveries__state=Delivery.State.SENT)
+        .exclude(response__state=Response.State.SUBMITTED)
+        .exclude(
+            pk__in=Delivery.objects.filter(
+                invitation__round=round_, kind=Delivery.Kind.REMINDER, created_at__gte=since
+            )
+            .exclude(state=Delivery.State.FAILED)
+            .values("invitation")
+        )
+        .distinct()
+    )
+
+
+def queue_reminders(round_: Round) -> list[Delivery]:
+    """Queue a reminder for everyone `awaiting_reminder`. The round is locked while choosing, so
+    two presses at once cannot remind anyone twice."""
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=round_.pk)
+        return [
+            Delivery.objects.create(invitation=invitation, kind=Delivery.Kind.REMINDER)
+            for invitation in awaiting_reminder(round_)
+        ]
+
+
+def failed_deliveries(round_: Round):
+    """Emails whose latest try failed: the ones a facilitator needs to know about."""
+    latest = (
+        Delivery.objects.filter(invitation=models.OuterRef("invitation"))
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    return (
+        Delivery.objects.filter(invitation__round=round_, state=Delivery.State.FAILED)
+        .filter(pk=models.Subquery(latest))
+        .select_related("invitation__organisation")
+        .order_by("invitation__organisation__name", "invitation__email")
+    )

@@ -44,7 +44,7 @@ def _current_response(request: HttpRequest) -> Response | None:
     if not isinstance(response_id, int):
         return None
     return (
-        Response.objects.select_related("round__instrument", "organisation")
+        Response.objects.select_related("round__instrument", "organisation", "invitation")
         .filter(pk=response_id)
         .first()
     )
@@ -65,12 +65,19 @@ def _first_unanswered_url(response: Response) -> str:
 @require_http_methods(["GET", "POST"])
 def start(request: HttpRequest, token: str) -> HttpResponse:
     invitation = Invitation.objects.from_token(token)
-    if invitation is None or invitation.round.status == Status.DRAFT:
+    if (
+        invitation is None
+        or invitation.round.status == Status.DRAFT
+        or invitation.kind == Invitation.Kind.COLLECTIVE
+    ):
         return _link_not_valid(request)
     round_ = invitation.round
-    response = Response.objects.filter(invitation=invitation).first()
+    round_.close_if_due()
     if round_.status == Status.CLOSED:
         return _round_closed(request, round_)
+    if invitation.kind == Invitation.Kind.SHARED:
+        return _start_shared(request, invitation)
+    response = Response.objects.filter(invitation=invitation).first()
 
     if request.method == "POST":
         if response is None:
@@ -82,12 +89,13 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
             except IntegrityError:
                 # A double press: the first one created it.
                 response = Response.objects.get(invitation=invitation)
-        request.session.cycle_key()
-        request.session[SESSION_KEY] = response.pk
-        if response.submitted:
-            return redirect("rounds:sent")
-        return redirect(_first_unanswered_url(response))
+        return _begin(request, response)
 
+    return _start_page(request, invitation, response)
+
+
+def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpResponse:
+    round_ = invitation.round
     return render(
         request,
         "rounds/start.jinja",
@@ -95,9 +103,38 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
             "round": round_,
             "invitation": invitation,
             "response": response,
+            "shared": invitation.kind == Invitation.Kind.SHARED,
             "sections": Section.objects.filter(instrument_id=round_.instrument_id),
         },
     )
+
+
+def _begin(request: HttpRequest, response: Response) -> HttpResponse:
+    """Swap the link for a session holding this one response, and go to where it stands."""
+    request.session.cycle_key()
+    request.session[SESSION_KEY] = response.pk
+    if response.submitted:
+        return redirect("rounds:sent")
+    return redirect(_first_unanswered_url(response))
+
+
+def _start_shared(request: HttpRequest, shared: Invitation) -> HttpResponse:
+    """An organisation's shareable link: each person who presses start gets a new personal
+    link and response of their own, held in their session. Opening the link makes nothing."""
+    mine = _current_response(request)
+    if mine is not None and mine.invitation.shared_from_id != shared.pk:
+        mine = None
+    if request.method == "POST":
+        if mine is None:
+            with transaction.atomic():
+                personal, _ = Invitation.issue(
+                    shared.round, shared.organisation, shared_from=shared
+                )
+                mine = Response.objects.create(
+                    round=shared.round, invitation=personal, organisation=shared.organisation
+                )
+        return _begin(request, mine)
+    return _start_page(request, shared, mine)
 
 
 def _participant_view(view):

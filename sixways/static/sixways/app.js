@@ -17,3 +17,94 @@ for (const form of document.querySelectorAll("form[data-prevent-double-submit]")
     form.dataset.submitting = "true";
   });
 }
+
+// Warn a few minutes before the session ends, and let the person keep it (WCAG 2.2.1). The
+// server says how long is left (sixways/design/session.py); the dialog's text is in
+// templates/design/session_timeout.jinja. Without this script nobody is warned, but nothing
+// already sent is lost: answers are saved on every page.
+const timeoutDialog = document.getElementById("session-timeout");
+if (timeoutDialog && typeof timeoutDialog.showModal === "function") {
+  const warnBefore = Number(timeoutDialog.dataset.warnSeconds) * 1000;
+  const extendForm = timeoutDialog.querySelector("[data-timeout-extend]");
+  const minutesText = timeoutDialog.querySelector("[data-timeout-minutes]");
+  let deadline = null;
+  let warned = false;
+
+  const secondsLeft = async (request) => {
+    try {
+      const response = await request;
+      return response.ok ? (await response.json()).expires_in : null;
+    } catch {
+      return undefined; // offline for a moment: keep the deadline we have
+    }
+  };
+  const checkStatus = () =>
+    secondsLeft(fetch(timeoutDialog.dataset.statusUrl, { headers: { Accept: "application/json" } }));
+
+  const show = (state) => {
+    for (const part of timeoutDialog.querySelectorAll("[data-timeout-state]")) {
+      part.hidden = part.dataset.timeoutState !== state;
+    }
+    const prefix = state === "ended" ? "session-ended" : "session-timeout";
+    timeoutDialog.setAttribute("aria-labelledby", `${prefix}-title`);
+    timeoutDialog.setAttribute("aria-describedby", `${prefix}-text`);
+    if (!timeoutDialog.open) {
+      timeoutDialog.showModal();
+    }
+  };
+
+  const setDeadline = (seconds) => {
+    if (seconds !== undefined) {
+      deadline = seconds === null ? null : Date.now() + seconds * 1000;
+    }
+  };
+
+  // Timers pause while a laptop sleeps, so each tick compares the clock with the deadline.
+  const tick = async () => {
+    if (deadline === null) return;
+    const left = deadline - Date.now();
+    if (left > warnBefore || (warned && left > 0)) return;
+    // Another tab may have kept the session going: ask before warning or saying it ended.
+    setDeadline(await checkStatus());
+    const now = Date.now();
+    if (deadline === null || deadline <= now) {
+      deadline = null;
+      show("ended");
+    } else if (deadline - now > warnBefore) {
+      warned = false;
+      if (timeoutDialog.open) timeoutDialog.close();
+    } else if (!warned) {
+      const minutes = Math.max(1, Math.ceil((deadline - now) / 60000));
+      minutesText.textContent = `${minutes} minute${minutes === 1 ? "" : "s"}`;
+      warned = true;
+      show("warning");
+    }
+  };
+
+  extendForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const seconds = await secondsLeft(
+      fetch(extendForm.action, {
+        method: "POST",
+        body: new FormData(extendForm),
+        headers: { Accept: "application/json" },
+      }),
+    );
+    if (seconds === undefined) return; // not sent: the button is still there to try again
+    if (seconds) {
+      setDeadline(seconds);
+      warned = false;
+      timeoutDialog.close();
+    } else {
+      deadline = null;
+      show("ended");
+    }
+  });
+  timeoutDialog.querySelector("[data-timeout-close]").addEventListener("click", () => timeoutDialog.close());
+
+  checkStatus().then((seconds) => {
+    setDeadline(seconds);
+    tick();
+    setInterval(tick, 15000);
+  });
+}

@@ -1,0 +1,1 @@
+"""Benchmarks for Six Ways: see docs/performance.md."""

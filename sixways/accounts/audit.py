@@ -1,0 +1,57 @@
+"""The audit log: who did what, when, on what. One call for every engineer:
+
+    from sixways.accounts import audit
+    audit.record(request, "round.closed", round_.partnership, round_)
+    audit.record(request, "link.created", partnership, invitation, detail="3 links")
+
+Facilitators read their own partnership's entries (accounts:audit). `detail` is shown to them,
+so keep it to facts about the action: never answers, comments or tokens.
+"""
+
+from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Replace
+
+from .models import AuditEntry
+
+
+def record(request_or_user, action: str, partnership=None, target=None, detail: str = ""):
+    """Write one entry. `request_or_user` is the request (its signed-in user acts) or a user;
+    None or an anonymous user records the system as the actor."""
+    user = getattr(request_or_user, "user", request_or_user)
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None
+    target_type = target_id = label = ""
+    if isinstance(target, models.Model):
+        target_type = target._meta.label_lower
+        target_id = str(target.pk)
+        label = str(target)
+    elif target is not None:
+        label = str(target)
+    return AuditEntry.objects.create(
+        actor=user,
+        action=action,
+        partnership=partnership,
+        target_type=target_type,
+        target_id=target_id,
+        target=label[:300],
+        detail=detail,
+    )
+
+
+def for_partnership(partnership):
+    return AuditEntry.objects.filter(partnership=partnership).select_related("actor")
+
+
+def anonymise(user, replacement: str = "an erased account") -> int:
+    """Keep a person's entries (what happened still matters) but not who they were: the
+    actor is cleared and their email address is taken out of every description."""
+    entries = AuditEntry.objects.all()
+    entries.filter(actor=user).update(actor=None)
+    changed = 0
+    for email in {user.email, user.email.lower(), user.get_username()} - {""}:
+        for field in ("target", "detail"):
+            changed += entries.filter(**{f"{field}__contains": email}).update(
+                **{field: Replace(field, Value(email), Value(replacement))}
+            )
+    return changed

@@ -1,0 +1,114 @@
+"""Two-factor authentication where it is required, and a brake on guessing participant links."""
+
+import logging
+
+from allauth.account.adapter import get_adapter
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django_ratelimit import ALL
+from django_ratelimit.core import is_ratelimited
+
+from sixways.partnerships.models import Membership, Role
+
+logger = logging.getLogger("sixways.security")
+
+# Pages someone who must set up two-factor can still use: setting it up, and leaving.
+TWO_FACTOR_SET_UP_VIEWS = {
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_reauthenticate",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "account_reauthenticate",
+    "account_logout",
+    "accounts:sign-out",
+    "accounts:sign-in",
+    "account_login",
+}
+
+
+def needs_two_factor(user) -> bool:
+    """Service administrators and facilitators: they can see and change a partnership."""
+    if user.is_staff or user.is_superuser:
+        return True
+    return Membership.objects.filter(user=user, role=Role.FACILITATOR).exists()
+
+
+def has_two_factor(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class require_two_factor:
+    """Send a facilitator or administrator without two-factor to set it up, before anything
+    else. Checked on every request, so a role given after sign-in counts at once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not settings.MFA_REQUIRED or not request.user.is_authenticated:
+            return None
+        match = request.resolver_match
+        if match is None or match.view_name in TWO_FACTOR_SET_UP_VIEWS:
+            return None
+        if needs_two_factor(request.user) and not has_two_factor(request.user):
+            # A page someone opens goes to the set-up page. Anything else (a form sent, a
+            # script's fetch) is refused: following a redirect there would start the set-up
+            # again with a new key behind the person's back.
+            accept = request.headers.get("Accept", "text/html")
+            if request.method == "GET" and "text/html" in accept:
+                return redirect("mfa_activate_totp")
+            return render(request, "accounts/two_factor_needed.jinja", status=403)
+        return None
+
+
+def client_ip(request) -> str:
+    """The person's address, past the proxies we trust (TRUSTED_PROXY_COUNT), for every rate
+    limit: allauth's and ours agree on who is who."""
+    return get_adapter().get_client_ip(request)
+
+
+PARTICIPANT_LINK_VIEW = "rounds:start"
+
+
+class limit_participant_link_guessing:
+    """Count wrong participant links per network address; past the limit, answer 429.
+
+    Only failures count: a whole partnership behind one NHS network address can open its
+    real links at the same moment without being slowed down.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match and match.view_name == PARTICIPANT_LINK_VIEW and response.status_code == 404:
+            self._limited(request, increment=True)
+            logger.info("Wrong participant link from %s", client_ip(request))
+        return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        match = request.resolver_match
+        watched = match is not None and match.view_name == PARTICIPANT_LINK_VIEW
+        if watched and self._limited(request, increment=False):
+            logger.warning("Participant link guessing paused for %s", client_ip(request))
+            return render(request, "accounts/too_many_requests.jinja", status=429)
+        return None
+
+    @staticmethod
+    def _limited(request, *, increment: bool) -> bool:
+        return is_ratelimited(
+            request,
+            group="participant-links",
+            key="ip",
+            rate=settings.PARTICIPANT_LINK_FAILURES,
+            method=ALL,
+            increment=increment,
+        )

@@ -1,0 +1,160 @@
+"""Invitations to a role, the audit log, and what the retention rules keep.
+
+Roles themselves are `partnerships.Membership`; this app decides how a person gets one (an
+invitation sent to their email address) and records who did what.
+"""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from sixways.partnerships.models import Organisation, Partnership, Role
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RoleInvitationQuerySet(models.QuerySet):
+    def from_token(self, token: str) -> "RoleInvitation | None":
+        """The open invitation a token belongs to, or None: wrong, used and expired alike."""
+        if not token or len(token) > 100:
+            return None
+        return (
+            self.select_related("partnership", "organisation")
+            .filter(token_hash=hash_token(token), accepted_at__isnull=True)
+            .filter(expires_at__gt=timezone.now())
+            .first()
+        )
+
+
+class RoleInvitation(models.Model):
+    """An email inviting one person to one role in one partnership. The token is sent once
+    and only its hash is kept; the address is the only thing known about them until they
+    accept."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.CASCADE, related_name="role_invitations"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RoleInvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="partner-lead", organisation__isnull=False)
+                | (~models.Q(role="partner-lead") & models.Q(organisation__isnull=True)),
+                name="partner_lead_invitation_has_organisation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation to be {self.get_role_display().lower()} of {self.partnership}"
+
+    @classmethod
+    def issue(
+        cls, partnership, email: str, role: str, organisation=None, invited_by=None
+    ) -> tuple["RoleInvitation", str]:
+        """32 random bytes: 256 bits, far past guessing."""
+        token = secrets.token_urlsafe(32)
+        invitation = cls.objects.create(
+            partnership=partnership,
+            email=email.strip().lower(),
+            role=role,
+            organisation=organisation,
+            token_hash=hash_token(token),
+            invited_by=invited_by,
+            expires_at=timezone.now() + timedelta(days=settings.ROLE_INVITATION_DAYS),
+        )
+        return invitation, token
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class AuditEntry(models.Model):
+    """One thing a facilitator or administrator did: who, what, when, and on what.
+
+    `target` is the thing's description when it happened, so the entry still reads after the
+    thing is gone. Never put what a participant wrote here.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=100)
+    partnership = models.ForeignKey(
+        Partnership, null=True, blank=True, on_delete=models.CASCADE, related_name="audit"
+    )
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = models.CharField(max_length=300, blank=True)
+    detail = models.TextField(blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["partnership", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class RoundRetention(models.Model):
+    """What the retention rules have done to a round, so each step happens once."""
+
+    round = models.OneToOneField("rounds.Round", on_delete=models.CASCADE, related_name="retention")
+    emails_removed_at = models.DateTimeField(null=True, blank=True)
+    answers_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Retention of {self.round}"
+
+
+class RoundAggregate(models.Model):
+    """A round's answer totals per organisation and behaviour, kept when its answers go.
+
+    Enough to work out every behaviour score, each organisation's score, the spread between
+    organisations and the change between rounds (the mean of a submitted response's answers in
+    a behaviour is score_sum / answer_count within one organisation, because every submitted
+    response answers every question). Per-question counts and comments are not kept.
+    """
+
+    round = models.ForeignKey("rounds.Round", on_delete=models.CASCADE, related_name="aggregates")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    section = models.ForeignKey("instruments.Section", on_delete=models.PROTECT, related_name="+")
+    respondents = models.PositiveIntegerField()
+    answer_count = models.PositiveIntegerField()
+    score_sum = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organisation", "section"],
+                name="one_aggregate_per_round_organisation_section",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} / {self.organisation or 'partnership'} / {self.section}"

@@ -1,0 +1,486 @@
+"""Downloads for analysts: anonymised responses (CSV), results (JSON) and a workbook (Excel).
+
+The layouts are documented in docs/exports.md and are stable: a change to them is a new format
+version. Every export reads a RoundResults, so it hides exactly the groups the pages hide.
+
+Text that people typed (comments, and names facilitators entered) is neutralised before it
+goes into a spreadsheet: a cell starting with = + - @, a tab or a carriage return (after any
+apostrophes) gets one more leading apostrophe, so a spreadsheet shows it as text instead of
+running it as a formula. An importer removes that one apostrophe again (restore()).
+"""
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+
+import xlsxwriter
+from django.conf import settings
+from django.utils import formats, timezone
+
+from sixways.partnerships.models import SECTOR_GROUPS
+from sixways.rounds.models import Answer, Comment, Response
+
+from .queries import SUBMITTED, RoundResults, Structure, _structures, snapshot
+
+RESPONSES_FORMAT = "sixways-responses/1"
+RESULTS_FORMAT = "sixways-results/1"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """Make typed text safe for a spreadsheet cell (OWASP CSV injection advice).
+
+    Text that starts with a formula character, after any apostrophes, gets one more
+    apostrophe in front, so that restore() can always give back exactly what was typed.
+    """
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def restore(text: str) -> str:
+    """The importer's half of neutralise(): the text as it was typed."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "j F Y")
+
+
+def number(value: Fraction | float | None, places: int = 4) -> float | None:
+    return None if value is None else round(float(value), places)
+
+
+# --- Anonymised responses -------------------------------------------------------------------
+
+
+@dataclass
+class ResponseRow:
+    organisation: str
+    organisation_code: str
+    sector: str
+    answers: dict[str, str]  # question key -> option key
+    comments: dict[str, str]  # behaviour key -> text
+    order: str
+
+
+def response_columns(structure: Structure) -> list[str]:
+    return [
+        "format",
+        "instrument",
+        "instrument_version",
+        "round",
+        "response",
+        "organisation",
+        "organisation_code",
+        "sector",
+        *(f"q{q.key}" for q in structure.questions),
+        *(f"comment_{s.key}" for s in structure.sections),
+    ]
+
+
+def anonymised_responses(results: RoundResults) -> tuple[Structure, list[ResponseRow]]:
+    """One row per sent response, labelled only as the round's privacy plan allows.
+
+    In individual mode a response names its organisation only when the pages show that
+    organisation, and its sector only when the pages show that sector (or the organisation).
+    So every combination of organisation and sector in the file covers at least K people, the
+    same groups the pages show. Three queries however many responses there are.
+    """
+    round_ = results.round
+    with snapshot():
+        structure = _structures({round_.instrument_id})[round_.instrument_id]
+        shown_orgs = {o.key: o for o in results.organisation_results if o.shown}
+        shown_sectors = {s.key for s in results.sector_results if s.shown}
+        responses = list(
+            Response.objects.filter(round=round_, state=SUBMITTED).values_list(
+                "id", "organisation", "organisation__sector"
+            )
+        )
+        answers: dict[int, dict[str, str]] = {pk: {} for pk, _, _ in responses}
+        for response, question, option in Answer.objects.filter(
+            response__round=round_, response__state=SUBMITTED
+        ).values_list("response", "question__key", "option__key"):
+            answers[response][question] = option
+        comments: dict[int, dict[str, str]] = {pk: {} for pk, _, _ in responses}
+        for response, section, text in Comment.objects.filter(
+            response__round=round_, response__state=SUBMITTED
+        ).values_list("response", "section__key", "text"):
+            comments[response][section] = text
+
+    rows = []
+    for pk, org, sector_key in responses:
+        sector = str(SECTOR_GROUPS[sector_key]) if sector_key else ""
+        # organisation_results holds only what this viewer may see, and shows only what the
+        # round's privacy plan allows.
+        group = shown_orgs.get(org) if org is not None else None
+        named = group is not None
+        rows.append(
+            ResponseRow(
+                organisation=group.name if named else "",
+                organisation_code=group.code if named else "",
+                sector=sector
+                if (named or sector in shown_sectors or not results.individual)
+                else "",
+                answers=answers[pk],
+                comments=comments[pk],
+                # Neither the database order nor the time sent: both could point to a person.
+                order=hmac.new(
+                    settings.SECRET_KEY.encode(), f"response-{pk}".encode(), hashlib.sha256
+                ).hexdigest(),
+            )
+        )
+    rows.sort(
+        key=lambda r: (r.organisation == "", r.organisation, r.sector == "", r.sector, r.order)
+    )
+    return structure, rows
+
+
+def response_records(results: RoundResults) -> tuple[list[str], list[list]]:
+    """The responses table as header and rows of plain values, shared by CSV and Excel."""
+    structure, rows = anonymised_responses(results)
+    round_ = results.round
+    records = []
+    for number_, row in enumerate(rows, start=1):
+        records.append(
+            [
+                RESPONSES_FORMAT,
+                round_.instrument.key,
+                round_.instrument.version,
+                round_.title,
+                number_,
+                row.organisation,
+                row.organisation_code,
+                row.sector,
+                *(row.answers.get(q.key, "") for q in structure.questions),
+                *(row.comments.get(s.key, "") for s in structure.sections),
+            ]
+        )
+    return response_columns(structure), records
+
+
+def responses_csv(results: RoundResults) -> bytes:
+    header, records = response_records(results)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for record in records:
+        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in record])
+    # A byte order mark so that spreadsheet programs read Welsh letters and emoji as UTF-8.
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- Results as JSON ------------------------------------------------------------------------
+
+
+def _spread(spread) -> dict | None:
+    if spread is None:
+        return None
+    return {
+        "low": number(spread.low),
+        "high": number(spread.high),
+        "range": number(spread.range),
+        "standard_deviation": number(spread.stdev),
+        "partners_see_this_differently": spread.differs,
+    }
+
+
+def _group(group, behaviours, k) -> dict:
+    return {
+        "name": group.name if group.shown else None,
+        "code": (group.code or None) if group.shown else None,
+        "sector": group.sector if group.shown else None,
+        "respondents": group.respondents if group.shown or group.reason != "small" else None,
+        "organisations": group.organisations,
+        "shown": group.shown,
+        "hidden_reason": None
+        if group.shown
+        else (
+            "fewer-than-min-group-size" if group.reason == "small" else "protects-a-smaller-group"
+        ),
+        "scores": {key: number(value) for key, value in group.scores.items()},
+        "answers": group.splits,
+    }
+
+
+def results_json(results: RoundResults) -> dict:
+    round_ = results.round
+    k = results.min_group_size
+    reason = None
+    if results.responses == 0:
+        reason = "no-responses"
+    elif results.suppressed:
+        reason = "fewer-responses-than-min-group-size"
+    elif results.withheld:
+        reason = "would-reveal-a-small-group"
+    data = {
+        "format": RESULTS_FORMAT,
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        "partnership": {"id": round_.partnership_id, "name": round_.partnership.name},
+        "round": {
+            "id": round_.pk,
+            "title": round_.title,
+            "mode": round_.mode,
+            "status": round_.status,
+            "opens_on": round_.opens_on.isoformat(),
+            "closes_on": round_.closes_on.isoformat(),
+        },
+        "instrument": {"key": round_.instrument.key, "version": round_.instrument.version},
+        "min_group_size": k,
+        "responses": results.responses,
+        "organisations": results.organisations,
+        "figures_shown": results.shows_figures,
+        "answers_deleted": results.answers_deleted,
+        "not_shown_reason": reason,
+        "options": [{"key": o.key, "label": o.label, "score": o.score} for o in results.options],
+        "previous_round": {"id": results.previous.pk, "title": results.previous.title}
+        if results.previous and results.shows_figures
+        else None,
+        "behaviours": [],
+        "organisation_results": [],
+        "sector_results": [],
+        "self_partner_gap": None,
+    }
+    if not results.shows_figures:
+        return data
+    priority = {b.section.key: i for i, b in enumerate(results.priorities, start=1)}
+    for b in results.behaviours:
+        data["behaviours"].append(
+            {
+                "key": b.section.key,
+                "title": b.section.title,
+                "short_title": b.section.short_title,
+                "priority": priority.get(b.section.key),
+                "score": number(b.score),
+                "percent": number(b.percent, 2),
+                "total": number(b.total),
+                "max_total": b.max_total,
+                "respondent_weighted": number(b.respondent_weighted),
+                "spread": _spread(b.spread),
+                "sector_spread": _spread(b.sector_spread),
+                "change": number(b.change),
+                "answers": b.split,
+                "questions": [
+                    {
+                        "key": q.key,
+                        "text": q.text,
+                        "average": number(b.question_means.get(q.pk)),
+                        "answers": b.counts.get(q.pk, {}),
+                    }
+                    for q in b.questions
+                ],
+                "comments": [{"text": c.text, "organisation": c.by} for c in b.comments],
+            }
+        )
+    data["organisation_results"] = [
+        _group(o, results.behaviours, k) for o in results.organisation_results
+    ]
+    data["sector_results"] = [_group(s, results.behaviours, k) for s in results.sector_results]
+    if results.gap:
+        gap = results.gap
+        data["self_partner_gap"] = {
+            "own_question": gap.own_question.key,
+            "partners_question": gap.partners_question.key,
+            "own": number(gap.own),
+            "partners": number(gap.partners),
+            "gap": number(gap.gap),
+            "own_answers": gap.own_split,
+            "partners_answers": gap.partners_split,
+        }
+    return data
+
+
+def results_json_bytes(results: RoundResults) -> bytes:
+    return json.dumps(results_json(results), ensure_ascii=False, indent=2).encode()
+
+
+# --- Excel workbook -------------------------------------------------------------------------
+
+
+def workbook(results: RoundResults, key_points: list[str]) -> bytes:
+    """A Summary sheet, a Results sheet and, for those who may see them, Responses.
+
+    Text goes in with write_string, never write(), so nothing typed can become a formula,
+    and it is neutralised as well so the sheet stays safe if saved again as CSV.
+    """
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    bold = book.add_format({"bold": True})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    score = book.add_format({"num_format": "0.00"})
+    whole = book.add_format({"num_format": "0"})
+    heading = book.add_format({"bold": True, "font_size": 14})
+    round_ = results.round
+
+    def text(sheet, row, col, value, fmt=None):
+        sheet.write_string(row, col, neutralise(str(value)), fmt)
+
+    def num(sheet, row, col, value, fmt=None):
+        if value is None:
+            sheet.write_blank(row, col, None)
+        else:
+            sheet.write_number(row, col, float(value), fmt)
+
+    summary = book.add_worksheet("Summary")
+    summary.set_column(0, 0, 28)
+    summary.set_column(1, 1, 90)
+    text(summary, 0, 0, f"Results: {round_.title}", heading)
+    facts = [
+        ("Partnership", round_.partnership.name),
+        ("Round", round_.title),
+        ("Dates", f"{_date(round_.opens_on)} to {_date(round_.closes_on)}"),
+        ("How people answered", round_.get_mode_display()),
+        ("Questions", f"{round_.instrument.title}, version {round_.instrument.version}"),
+        ("Responses sent", results.responses),
+        ("Organisations", results.organisations),
+        ("Smallest group shown", results.min_group_size),
+    ]
+    for index, (label, value) in enumerate(facts, start=2):
+        text(summary, index, 0, label, bold)
+        if isinstance(value, int):
+            num(summary, index, 1, value, whole)
+        else:
+            text(summary, index, 1, value)
+    row = len(facts) + 3
+    if not results.shows_figures:
+        text(summary, row, 0, "Figures", bold)
+        text(
+            summary,
+            row,
+            1,
+            "Not shown: too few responses to show figures without risking identification.",
+        )
+    for point in key_points:
+        text(summary, row, 0, "Key point", bold)
+        text(summary, row, 1, point, wrap)
+        row += 1
+    text(summary, row + 1, 0, round_.instrument.credit)
+
+    if results.shows_figures:
+        _results_sheet(book, results, text, num, bold, score, whole)
+        _groups_sheet(
+            book,
+            "Organisations",
+            results,
+            results.organisation_results,
+            text,
+            num,
+            bold,
+            score,
+            whole,
+        )
+        _groups_sheet(
+            book, "Sectors", results, results.sector_results, text, num, bold, score, whole
+        )
+        if results.viewer.may_download_responses and not results.answers_deleted:
+            header, records = response_records(results)
+            sheet = book.add_worksheet("Responses")
+            for col, name in enumerate(header):
+                text(sheet, 0, col, name, bold)
+            for r, record in enumerate(records, start=1):
+                for col, value in enumerate(record):
+                    if isinstance(value, int):
+                        num(sheet, r, col, value, whole)
+                    else:
+                        text(sheet, r, col, value)
+            sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
+
+
+def _results_sheet(book, results, text, num, bold, score, whole) -> None:
+    sheet = book.add_worksheet("Results")
+    header = [
+        "Behaviour",
+        "Title",
+        "Priority",
+        "Score (0 to 3)",
+        "Percentage",
+        "Total",
+        "Out of",
+        "Each person counted equally",
+        "Lowest organisation",
+        "Highest organisation",
+        "Range",
+        "Standard deviation",
+        "Partners see this differently",
+        "Change since previous round",
+        *(o.label for o in results.options),
+    ]
+    for col, name in enumerate(header):
+        text(sheet, 0, col, name, bold)
+    priority = {b.section.key: i for i, b in enumerate(results.priorities, start=1)}
+    for r, b in enumerate(results.behaviours, start=1):
+        text(sheet, r, 0, b.section.key)
+        text(sheet, r, 1, b.section.title)
+        num(sheet, r, 2, priority.get(b.section.key), whole)
+        num(sheet, r, 3, b.score, score)
+        num(sheet, r, 4, b.percent, score)
+        num(sheet, r, 5, b.total, score)
+        num(sheet, r, 6, b.max_total, whole)
+        num(sheet, r, 7, b.respondent_weighted, score)
+        spread = b.spread
+        num(sheet, r, 8, spread.low if spread else None, score)
+        num(sheet, r, 9, spread.high if spread else None, score)
+        num(sheet, r, 10, spread.range if spread else None, score)
+        num(sheet, r, 11, spread.stdev if spread else None, score)
+        text(
+            sheet, r, 12, "Yes" if spread and spread.differs else ("No" if spread else "Not shown")
+        )
+        num(sheet, r, 13, b.change, score)
+        for i, option in enumerate(results.options):
+            num(sheet, r, 14 + i, b.split.get(option.key, 0), whole)
+    sheet.set_column(1, 1, 50)
+    sheet.set_column(2, 14 + len(results.options), 14)
+    sheet.freeze_panes(1, 0)
+
+    # The questions below the behaviours, with their answer counts.
+    top = len(results.behaviours) + 3
+    text(sheet, top, 0, "Question", bold)
+    text(sheet, top, 1, "Text", bold)
+    text(sheet, top, 2, "Behaviour", bold)
+    text(sheet, top, 3, "Average (each organisation equal)", bold)
+    for i, option in enumerate(results.options):
+        text(sheet, top, 4 + i, option.label, bold)
+    r = top + 1
+    for b in results.behaviours:
+        for q in b.questions:
+            text(sheet, r, 0, q.key)
+            text(sheet, r, 1, q.text)
+            text(sheet, r, 2, b.section.key)
+            num(sheet, r, 3, b.question_means.get(q.pk), score)
+            for i, option in enumerate(results.options):
+                num(sheet, r, 4 + i, b.counts.get(q.pk, {}).get(option.key, 0), whole)
+            r += 1
+
+
+def _groups_sheet(book, name, results, groups, text, num, bold, score, whole) -> None:
+    sheet = book.add_worksheet(name)
+    keys = [b.section.key for b in results.behaviours]
+    header = [name[:-1], "Sector", "People", *(f"Behaviour {k}" for k in keys)]
+    for col, label in enumerate(header):
+        text(sheet, 0, col, label, bold)
+    k = results.min_group_size
+    for r, g in enumerate(groups, start=1):
+        if g.shown:
+            text(sheet, r, 0, g.name)
+            text(sheet, r, 1, g.sector)
+            num(sheet, r, 2, g.respondents, whole)
+            for i, key in enumerate(keys):
+                num(sheet, r, 3 + i, g.scores.get(key), score)
+        else:
+            reason = (
+                f"Hidden: fewer than {k} people answered"
+                if g.reason == "small"
+                else "Hidden so that a smaller group's answers cannot be worked out"
+            )
+            text(sheet, r, 0, reason)
+            for i in range(len(keys)):
+                text(sheet, r, 3 + i, "Hidden")
+    sheet.set_column(0, 0, 50)
+    sheet.set_column(1, 1, 24)
+    sheet.freeze_panes(1, 0)

@@ -1,0 +1,252 @@
+"""Roles by invitation: facilitators invite and manage people; nobody raises their own role."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from sixways.accounts.models import AuditEntry, RoleInvitation
+from sixways.partnerships.models import Membership, Role
+from tests.conftest import PASSWORD, make_user
+
+
+def invite(client, partnership, email="new@eastvale.example", role=Role.OBSERVER, **extra):
+    return client.post(
+        reverse("accounts:invite", args=[partnership.pk]), {"email": email, "role": role, **extra}
+    )
+
+
+def token_from_email() -> str:
+    return re.search(r"/accounts/invitation/([^/\s]+)/", mail.outbox[-1].body).group(1)
+
+
+def test_a_facilitator_invites_someone_by_email(client, facilitator, partnership):
+    client.force_login(facilitator)
+    response = invite(client, partnership, "New.Person@Eastvale.example")
+    assert response["Location"] == reverse("accounts:people", args=[partnership.pk])
+    message = mail.outbox[-1]
+    assert message.to == ["new.person@eastvale.example"]
+    assert "observer of Eastvale Place Partnership" in message.body
+    invitation = RoleInvitation.objects.get()
+    token = token_from_email()
+    assert len(token) >= 43  # 256 bits
+    assert token not in invitation.token_hash  # only the hash is kept
+    page = client.get(reverse("accounts:people", args=[partnership.pk])).content.decode()
+    assert "new.person@eastvale.example" in page
+    entry = AuditEntry.objects.get(action="invitation.sent")
+    assert entry.actor == facilitator and entry.partnership == partnership
+
+
+def test_the_invitation_form_explains_what_is_wrong(client, facilitator, partnership, observer):
+    client.force_login(facilitator)
+    page = invite(client, partnership, "not-an-address", role="").content.decode()
+    assert "Enter an email address in the correct format" in page
+    assert "Select a role" in page
+    page = invite(client, partnership, observer.email).content.decode()
+    assert "already has a role in this partnership" in page
+    page = invite(client, partnership, role=Role.PARTNER_LEAD).content.decode()
+    assert "Select the organisation they lead for" in page
+    page = invite(client, partnership, role="administrator").content.decode()
+    assert "Select a valid choice" in page
+    assert not RoleInvitation.objects.exists()
+
+
+def test_a_partner_lead_is_tied_to_one_of_the_partners(
+    client, facilitator, partnership, organisations
+):
+    client.force_login(facilitator)
+    invite(client, partnership, role=Role.PARTNER_LEAD, organisation=organisations[1].pk)
+    assert RoleInvitation.objects.get().organisation == organisations[1]
+
+
+def test_a_new_person_accepts_and_makes_an_account(client, facilitator, partnership):
+    client.force_login(facilitator)
+    invite(client, partnership, role=Role.OBSERVER)
+    token = token_from_email()
+    client.logout()
+    url = reverse("accounts:invitation", args=[token])
+    page = client.get(url).content.decode()
+    assert "You are invited to be an observer of Eastvale Place Partnership" in page
+    weak = client.post(url, {"password": "password1234"}).content.decode()
+    assert "This password is too common" in weak
+    response = client.post(url, {"password": "lantern-orchard-pebble"})
+    assert response["Location"] == reverse("partnerships:home")
+    membership = Membership.objects.get(user__email="new@eastvale.example")
+    assert membership.role == Role.OBSERVER
+    assert client.session["_auth_user_id"] == str(membership.user_id)
+    # The link works once.
+    client.logout()
+    assert client.get(url).status_code == 404
+
+
+def test_someone_with_an_account_signs_in_to_accept(client, facilitator, partnership, outsider):
+    client.force_login(facilitator)
+    invite(client, partnership, outsider.email, Role.OBSERVER)
+    token = token_from_email()
+    client.logout()
+    url = reverse("accounts:invitation", args=[token])
+    page = client.get(url).content.decode()
+    assert "Sign in to accept" in page
+    # No password can be set for an existing account through the invitation.
+    client.post(url, {"password": "lantern-orchard-pebble"})
+    outsider.refresh_from_db()
+    assert outsider.check_password(PASSWORD)
+    client.force_login(outsider)
+    client.post(url)
+    assert Membership.objects.get(user=outsider, partnership=partnership).role == Role.OBSERVER
+
+
+def test_only_the_invited_address_can_accept(client, facilitator, partnership, outsider):
+    client.force_login(facilitator)
+    invite(client, partnership, "someone.else@eastvale.example", Role.FACILITATOR)
+    token = token_from_email()
+    client.force_login(outsider)
+    url = reverse("accounts:invitation", args=[token])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert not Membership.objects.filter(user=outsider, partnership=partnership).exists()
+
+
+def test_wrong_expired_and_withdrawn_invitations_look_the_same(client, facilitator, partnership):
+    client.force_login(facilitator)
+    invite(client, partnership, "a@eastvale.example")
+    expired = token_from_email()
+    RoleInvitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    invite(client, partnership, "b@eastvale.example")
+    withdrawn = token_from_email()
+    client.post(
+        reverse(
+            "accounts:withdraw",
+            args=[partnership.pk, RoleInvitation.objects.get(email="b@eastvale.example").pk],
+        )
+    )
+    client.logout()
+    pages = {
+        client.get(reverse("accounts:invitation", args=[token])).content
+        for token in (expired, withdrawn, "made-up-token", "x" * 500)
+    }
+    assert len(pages) == 1
+    assert b"This invitation link does not work" in pages.pop()
+
+
+def test_a_facilitator_changes_someone_elses_role(client, facilitator, partnership, observer):
+    client.force_login(facilitator)
+    membership = observer.memberships.get()
+    url = reverse("accounts:change-role", args=[partnership.pk, membership.pk])
+    response = client.post(url, {"role": Role.FACILITATOR})
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert membership.role == Role.FACILITATOR
+    assert AuditEntry.objects.get(action="role.changed").detail == "From observer to facilitator"
+
+
+def test_nobody_can_change_their_own_role(client, facilitator, partnership, observer):
+    client.force_login(facilitator)
+    own = facilitator.memberships.get()
+    for name in ("accounts:change-role", "accounts:remove"):
+        url = reverse(name, args=[partnership.pk, own.pk])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"role": Role.OBSERVER}).status_code == 404
+    own.refresh_from_db()
+    assert own.role == Role.FACILITATOR
+
+
+@pytest.mark.parametrize("persona", ["observer", "partner_lead"])
+def test_readers_cannot_raise_their_own_role(client, request, partnership, persona):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    mine = user.memberships.get()
+    attempts = [
+        (reverse("accounts:change-role", args=[partnership.pk, mine.pk]), {"role": "facilitator"}),
+        (
+            reverse("accounts:invite", args=[partnership.pk]),
+            {"email": user.email, "role": "facilitator"},
+        ),
+        (reverse("accounts:people", args=[partnership.pk]), {}),
+    ]
+    for url, data in attempts:
+        assert client.get(url).status_code == 404
+        assert client.post(url, data).status_code == 404
+    mine.refresh_from_db()
+    assert mine.role == persona.replace("_", "-")
+    assert not RoleInvitation.objects.exists()
+
+
+def test_an_invitation_to_yourself_cannot_be_used_to_change_your_role(
+    client, facilitator, partnership
+):
+    """A facilitator is already the highest role in a partnership; the invitation form refuses
+    people who have a role, so there is no way round another facilitator."""
+    client.force_login(facilitator)
+    page = invite(client, partnership, facilitator.email, Role.OBSERVER).content.decode()
+    assert "already has a role in this partnership" in page
+
+
+def test_a_facilitator_removes_someone(client, facilitator, partnership, observer):
+    client.force_login(facilitator)
+    membership = observer.memberships.get()
+    url = reverse("accounts:remove", args=[partnership.pk, membership.pk])
+    assert "Remove observer@eastvale.example" in client.get(url).content.decode()
+    client.post(url)
+    assert not observer.memberships.exists()
+    theirs = Client()
+    theirs.force_login(observer)
+    assert partnership.name not in theirs.get(reverse("partnerships:home")).content.decode()
+
+
+def test_the_activity_log_shows_who_did_what(client, facilitator, partnership, observer):
+    client.force_login(facilitator)
+    invite(client, partnership, "c@eastvale.example")
+    page = client.get(reverse("accounts:activity", args=[partnership.pk])).content.decode()
+    assert "invitation.sent" in page
+    assert facilitator.email in page
+    assert "To c@eastvale.example as observer" in page
+
+
+def test_only_the_partnerships_facilitators_read_its_activity_log(
+    client, partnership, observer, partner_lead, outsider
+):
+    url = reverse("accounts:activity", args=[partnership.pk])
+    for user in (observer, partner_lead, outsider):
+        client.force_login(user)
+        assert client.get(url).status_code == 404
+
+
+def test_the_audit_api_records_who_what_when_and_on_what(rf, facilitator, partnership):
+    from sixways.accounts import audit
+
+    request = rf.post("/")
+    request.user = facilitator
+    entry = audit.record(request, "round.closed", partnership, partnership, detail="By hand")
+    assert (entry.actor, entry.action, entry.partnership) == (
+        facilitator,
+        "round.closed",
+        partnership,
+    )
+    assert entry.target == "Eastvale Place Partnership"
+    assert entry.target_type == "partnerships.partnership"
+    assert entry.at is not None
+    assert audit.record(None, "retention.applied").actor is None
+
+
+def test_your_account_lists_your_roles(client, facilitator, partnership):
+    client.force_login(facilitator)
+    page = client.get(reverse("accounts:account")).content.decode()
+    assert "Eastvale Place Partnership" in page
+    assert reverse("accounts:people", args=[partnership.pk]) in page
+
+
+def test_an_account_made_by_invitation_can_be_a_facilitator(client, django_user_model, partnership):
+    facilitator = make_user(django_user_model, "f2@eastvale.example", partnership)
+    client.force_login(facilitator)
+    invite(client, partnership, "f3@eastvale.example", Role.FACILITATOR)
+    token = token_from_email()
+    client.logout()
+    client.post(
+        reverse("accounts:invitation", args=[token]), {"password": "lantern-orchard-pebble"}
+    )
+    assert Membership.objects.get(user__email="f3@eastvale.example").role == Role.FACILITATOR

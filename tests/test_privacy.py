@@ -1,0 +1,195 @@
+"""Personal data: export and erase an account holder; retention of emails and answers."""
+
+import datetime
+import json
+from fractions import Fraction
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from sixways.accounts import audit, privacy
+from sixways.accounts.models import AuditEntry, RoleInvitation, RoundAggregate, RoundRetention
+from sixways.accounts.retention import apply_retention
+from sixways.accounts.tasks import apply_retention_task
+from sixways.instruments.models import Option, Question
+from sixways.partnerships.models import Membership, Role
+from sixways.rounds.models import Answer, Comment, Invitation, Response, Status
+from tests.conftest import make_round
+
+# --- Export and erase -----------------------------------------------------------------------
+
+
+def test_a_person_downloads_everything_held_about_them(client, facilitator, partnership):
+    audit.record(facilitator, "round.opened", partnership, partnership)
+    client.force_login(facilitator)
+    response = client.get(reverse("accounts:your-data"))
+    assert response["Content-Disposition"].startswith("attachment")
+    data = json.loads(response.content)
+    assert data["account"]["email"] == facilitator.email
+    assert data["roles"] == [
+        {"partnership": partnership.name, "role": "Facilitator", "organisation": None}
+    ]
+    assert data["actions"][0]["action"] == "round.opened"
+    assert "password" not in json.dumps(data).lower()
+
+
+def test_the_export_command_prints_the_same(capsys, facilitator):
+    call_command("export_person", facilitator.email.upper())
+    assert json.loads(capsys.readouterr().out)["account"]["email"] == facilitator.email
+
+
+def test_erasing_a_person_keeps_what_they_did_but_not_who_they_were(
+    client, facilitator, partnership, open_round, organisations
+):
+    client.force_login(facilitator)
+    key = client.session.session_key
+    audit.record(facilitator, "round.opened", partnership, open_round)
+    audit.record(None, "invitation.sent", partnership, detail=f"To {facilitator.email}")
+    RoleInvitation.issue(partnership, facilitator.email, Role.OBSERVER)
+    link, _ = Invitation.issue(open_round, organisations[0])
+    Invitation.objects.filter(pk=link.pk).update(email=facilitator.email)
+
+    call_command("erase_person", facilitator.email, "--yes")
+
+    assert not get_user_model().objects.filter(email=facilitator.email).exists()
+    assert not Membership.objects.filter(partnership=partnership).exists()
+    assert not RoleInvitation.objects.exists()
+    assert Invitation.objects.get(pk=link.pk).email == ""
+    assert not Session.objects.filter(session_key=key).exists()
+    entries = AuditEntry.objects.filter(partnership=partnership)
+    assert entries.count() == 2
+    assert all(e.actor is None for e in entries)
+    assert not any(facilitator.email in (e.target + e.detail) for e in entries)
+    assert AuditEntry.objects.filter(action="person.erased").exists()
+
+
+def test_erasing_someone_unknown_says_so(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no account"):
+        call_command("erase_person", "nobody@example.org", "--yes")
+
+
+def test_erasing_leaves_other_people_alone(facilitator, observer, partnership):
+    privacy.erase(observer)
+    assert Membership.objects.get(partnership=partnership).user == facilitator
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+
+def answer_all(round_, organisation, score: int, comment: str = "") -> Response:
+    invitation, _ = Invitation.issue(round_, organisation)
+    Invitation.objects.filter(pk=invitation.pk).update(
+        email=f"person{invitation.pk}@eastvale.example"
+    )
+    response = Response.objects.create(
+        round=round_,
+        invitation=invitation,
+        organisation=organisation,
+        state=Response.State.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    option = Option.objects.get(instrument=round_.instrument, score=score)
+    for question in Question.objects.filter(instrument=round_.instrument):
+        Answer.objects.create(response=response, question=question, option=option)
+    if comment:
+        section = round_.instrument.sections.first()
+        Comment.objects.create(response=response, section=section, text=comment)
+    return response
+
+
+@pytest.fixture
+def old_round(partnership, instrument, organisations):
+    round_ = make_round(partnership, instrument, status=Status.CLOSED, title="Spring 2020")
+    answer_all(round_, organisations[0], 3, "Candid words")
+    answer_all(round_, organisations[0], 1)
+    answer_all(round_, organisations[1], 0)
+    return round_
+
+
+def close_days_ago(round_, days: int) -> None:
+    type(round_).objects.filter(pk=round_.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(days=days)
+    )
+
+
+def test_invitation_emails_go_after_the_round_closes(settings, old_round):
+    settings.INVITATION_EMAIL_RETENTION_DAYS = 30
+    close_days_ago(old_round, 29)
+    assert apply_retention()["emails_removed"] == 0
+    close_days_ago(old_round, 31)
+    assert apply_retention()["emails_removed"] == 3
+    assert not Invitation.objects.exclude(email="").exists()
+    # The answers stay until their own retention period is over.
+    assert Answer.objects.filter(response__round=old_round).count() == 72
+
+
+def test_open_rounds_keep_their_invitation_emails(settings, open_round, organisations):
+    settings.INVITATION_EMAIL_RETENTION_DAYS = 0
+    answer_all(open_round, organisations[0], 2)
+    apply_retention()
+    assert Invitation.objects.filter(round=open_round).exclude(email="").exists()
+
+
+def test_old_answers_go_and_their_totals_stay(settings, old_round, organisations):
+    settings.ANSWER_RETENTION_DAYS = 365
+    close_days_ago(old_round, 366)
+    assert apply_retention()["rounds_answers_deleted"] == 1
+
+    assert not Answer.objects.filter(response__round=old_round).exists()
+    assert not Comment.objects.filter(response__round=old_round).exists()
+    assert RoundRetention.objects.get(round=old_round).answers_deleted_at is not None
+    first = old_round.instrument.sections.get(position=1)  # four questions
+    council = RoundAggregate.objects.get(
+        round=old_round, organisation=organisations[0], section=first
+    )
+    # Two respondents, four questions each, answering Yes (3) and Not always (1).
+    assert (council.respondents, council.answer_count, council.score_sum) == (2, 8, 16)
+    trust = RoundAggregate.objects.get(
+        round=old_round, organisation=organisations[1], section=first
+    )
+    assert (trust.respondents, trust.score_sum) == (1, 0)
+    # The partnership score is the mean of organisation scores: (2 + 0) / 2 = 1.
+    means = [Fraction(a.score_sum, a.answer_count) for a in (council, trust)]
+    assert sum(means) / len(means) == 1
+    assert (
+        RoundAggregate.objects.filter(round=old_round).count() == 12
+    )  # 2 organisations, 6 behaviours
+
+
+def test_retention_runs_once_and_leaves_recent_rounds(settings, old_round, open_round):
+    settings.ANSWER_RETENTION_DAYS = 365
+    close_days_ago(old_round, 400)
+    apply_retention()
+    again = apply_retention()
+    assert again == {
+        "emails_removed": 0,
+        "role_invitations_deleted": 0,
+        "rounds_answers_deleted": 0,
+    }
+    assert RoundAggregate.objects.filter(round=old_round).count() == 12
+
+
+def test_expired_role_invitations_are_deleted(settings, partnership):
+    settings.INVITATION_EMAIL_RETENTION_DAYS = 30
+    old, _ = RoleInvitation.issue(partnership, "old@eastvale.example", Role.OBSERVER)
+    RoleInvitation.objects.filter(pk=old.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(days=31)
+    )
+    RoleInvitation.issue(partnership, "new@eastvale.example", Role.OBSERVER)
+    apply_retention()
+    assert list(RoleInvitation.objects.values_list("email", flat=True)) == ["new@eastvale.example"]
+
+
+def test_retention_runs_as_a_command_and_as_a_task(settings, old_round, capsys):
+    settings.ANSWER_RETENTION_DAYS = 365
+    close_days_ago(old_round, 400)
+    call_command("apply_retention")
+    assert "the answers of 1 rounds" in capsys.readouterr().out
+    result = apply_retention_task.enqueue()
+    assert result.return_value["rounds_answers_deleted"] == 0

@@ -1,0 +1,370 @@
+"""The results pages: organisation comparison, sectors, comments, the self-versus-partners gap,
+a partner lead's view, suppression in every view, access and the number of queries."""
+
+import datetime
+import re
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from sixways.partnerships.models import Membership, Organisation, Role, Sector
+from sixways.rounds.models import Answer, Mode, Round, Status
+from tests.conftest import add_organisation, make_round, make_user, send_response
+
+# The demo's spring round: organisations with fewer than 5 respondents.
+SMALL_IN_SPRING = [
+    "Northdale and Wyke Integrated Care Board",
+    "Northdale Primary Care Networks",
+    "Brookside Home Care",
+    "Northdale Voluntary Action",
+    "Healthwatch Northdale",
+]
+TRUST = "Northdale Hospitals NHS Foundation Trust"
+
+
+def text(html: str) -> str:
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
+
+
+def table_row(html: str, attribute: str, value: str) -> list[str]:
+    match = re.search(rf'<tr class="nhsuk-table__row" {attribute}="{value}">(.*?)</tr>', html, re.S)
+    assert match, f"no row {attribute}={value}"
+    cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", match.group(1), re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+
+
+@pytest.fixture
+def spring(demo_partnership):
+    return Round.objects.get(title="Spring 2026")
+
+
+def pages(client, round_) -> dict[str, str]:
+    return {
+        name: client.get(reverse(f"results:{name}", args=[round_.pk])).content.decode()
+        for name in ("round", "organisations")
+    }
+
+
+def test_the_comparison_shows_large_organisations_and_only_counts_the_small_ones(
+    demo_client, spring
+):
+    html = pages(demo_client, spring)["organisations"]
+    # Council: every answer Not always in behaviour 1 (1.00); trust: (2+2+2+2+2+2)/6 = 2.00.
+    assert table_row(html, "data-organisation", "Northdale Council")[2].startswith("1.00")
+    assert table_row(html, "data-organisation", TRUST)[2].startswith("2.00")
+    hidden = table_row(html, "data-organisation", "hidden-small")
+    assert hidden[0].startswith("5 organisations Hidden: fewer than 5 people answered")
+
+
+def test_no_page_names_a_small_organisation_in_individual_mode(demo_client, spring):
+    for name, html in pages(demo_client, spring).items():
+        for organisation in SMALL_IN_SPRING:
+            assert organisation not in html, f"{organisation} named on the {name} page"
+
+
+def test_a_sector_is_hidden_when_it_would_expose_its_small_organisations(demo_client, spring):
+    html = pages(demo_client, spring)["organisations"]
+    # The NHS has 10 respondents, but its ICB (2) and primary care (2) would be the NHS
+    # figure minus the trust's: the sector is hidden to protect them.
+    nhs = table_row(html, "data-sector", "NHS")
+    assert "Hidden so that a smaller group's answers cannot be worked out" in nhs[0]
+    assert table_row(html, "data-sector", "Local authority")[2].startswith("1.00")
+    assert (
+        "Hidden: fewer than 5 people answered"
+        in table_row(html, "data-sector", "Care providers")[0]
+    )
+
+
+def test_each_behaviour_shows_its_sectors(demo_client, spring):
+    html = pages(demo_client, spring)["round"]
+    sectors = re.search(r'data-sectors="1">(.*?)</table>', html, re.S).group(1)
+    assert "Local authority" in sectors and "1.00" in sectors
+    assert "Hidden so that a smaller group" in sectors
+
+
+def test_comments_name_only_organisations_that_are_shown(demo_client, spring):
+    html = text(pages(demo_client, spring)["round"])
+    assert "the last five minutes. From Northdale Hospitals NHS Foundation Trust" in html
+    assert "hard to get a shared picture. From Northdale Council" in html
+    # The ICB had 2 respondents: its comment appears, without its name.
+    assert "The shared vision was agreed at the away day" in html
+    assert "used in every business case. From" not in html
+
+
+def test_the_overview_has_key_points_resources_and_no_answers(demo_client, spring):
+    html = text(pages(demo_client, spring)["round"])
+    assert "The lowest score is for 6. Share your challenges and strengths: 0.93 out of 3." in html
+    assert "5 of 7 organisations are not shown on their own" in html
+    # Brookside and Healthwatch answered No to every question of behaviour 2.
+    assert "2. Have a clear shared vision : 2.1 (2), 2.2 (2)" in html
+    assert "Useful resources" in html
+
+
+def test_it_shows_how_partners_see_themselves_against_their_partners(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
+    orgs = [
+        add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST),
+        add_organisation(partnership, "Beta Council", Sector.LOCAL_AUTHORITY),
+    ]
+    for org in orgs:
+        response = send_response(round_, org, "111111")  # everything Not always
+        # Each says Yes about itself (1.3) and Not always about its partners (1.4).
+        Answer.objects.filter(response=response, question__key="1.3").update(
+            option=instrument.options.get(key="yes")
+        )
+    client.force_login(facilitator)
+    html = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert "Partners rate their own organisation 2.00 higher than their partners" in html
+    assert table_row(html, "data-gap", "1.3")[1:3] == ["3.00", "2"]
+    assert table_row(html, "data-gap", "1.4")[1:6] == ["1.00", "0", "0", "2", "0"]
+    assert "Alpha Trust" in html  # organisational responses are shown by name
+
+
+def test_it_hides_a_second_and_third_group_so_a_small_one_cannot_be_worked_out(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument)
+    sizes = [
+        ("Alpha Trust", Sector.NHS_TRUST, 10, "333333"),
+        ("Beta Council", Sector.LOCAL_AUTHORITY, 7, "222222"),
+        ("Gamma Care", Sector.CARE_PROVIDER, 6, "111111"),
+        ("Delta Voluntary", Sector.VCSE, 2, "000000"),
+    ]
+    for name, sector, count, pattern in sizes:
+        org = add_organisation(partnership, name, sector)
+        for _ in range(count):
+            send_response(round_, org, pattern, {"1": f"A comment from {name}"})
+    client.force_login(facilitator)
+    html = client.get(reverse("results:organisations", args=[round_.pk])).content.decode()
+    # Hiding Delta alone: Delta = partnership x 4 - the other three. Hiding Gamma as well
+    # still leaves two equations (organisations equal, people equal) in two unknowns.
+    assert "Alpha Trust" in html
+    for name in ("Beta Council", "Gamma Care", "Delta Voluntary"):
+        assert name not in html
+    assert "1 organisation Hidden: fewer than 5 people answered" in text(html)
+    assert "2 organisations Hidden so that a smaller group" in text(html)
+    # Sectors too: the local authority sector is Beta alone, so it is hidden with Beta.
+    assert "Hidden so that a smaller group" in table_row(html, "data-sector", "Local authority")[0]
+    assert table_row(html, "data-sector", "NHS")[2].startswith("3.00")
+    overview = text(client.get(reverse("results:round", args=[round_.pk])).content.decode())
+    assert "A comment from Delta Voluntary" in overview
+    assert "From Delta Voluntary" not in overview and "From Beta Council" not in overview
+    assert "From Alpha Trust" in overview
+
+
+def test_a_round_that_would_reveal_a_small_organisation_shows_only_the_count(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_ = make_round(partnership, instrument)
+    for _ in range(10):
+        send_response(round_, organisations[0], "333333")
+    for _ in range(3):
+        send_response(round_, organisations[1], "000000")
+    client.force_login(facilitator)
+    for name, html in pages(client, round_).items():
+        assert "13 responses sent" in html or name == "organisations"
+        assert "any score would let a small organisation" in html
+        assert 'id="scores"' not in html and "3.00" not in html
+
+
+def test_organisational_rounds_name_every_organisation(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
+    send_response(round_, organisations[0], "333333", {"2": "We agreed this as a board."})
+    send_response(round_, organisations[1], "111111")
+    client.force_login(facilitator)
+    html = pages(client, round_)
+    assert table_row(html["organisations"], "data-organisation", "Eastvale Council")[2].startswith(
+        "3.00"
+    )
+    assert "From Eastvale Council" in text(html["round"])
+
+
+def test_change_is_not_shown_against_a_round_that_showed_no_figures(
+    client, facilitator, partnership, instrument, organisations
+):
+    earlier = make_round(partnership, instrument, status=Status.CLOSED, title="Spring")
+    earlier.opens_on -= datetime.timedelta(days=200)
+    earlier.closes_on -= datetime.timedelta(days=170)
+    earlier.save()
+    for _ in range(3):
+        send_response(earlier, organisations[0], "000000")
+    now = make_round(partnership, instrument, title="Autumn")
+    for _ in range(5):
+        send_response(now, organisations[0], "333333")
+    client.force_login(facilitator)
+    html = client.get(reverse("results:round", args=[now.pk])).content.decode()
+    assert table_row(html, "data-behaviour", "1")[6] == "Not shown for that round"
+    assert "Down 3.00" not in html and "Up 3.00" not in html
+
+
+# --- A partner lead --------------------------------------------------------------------------
+
+
+def partner_lead(django_user_model, partnership, organisation_name):
+    user = make_user(django_user_model, f"lead-{organisation_name[:5]}@example.com")
+    Membership.objects.create(
+        user=user,
+        partnership=partnership,
+        role=Role.PARTNER_LEAD,
+        organisation=Organisation.objects.get(name=organisation_name),
+    )
+    return user
+
+
+def test_a_partner_lead_sees_their_organisation_beside_the_partnership(
+    client, django_user_model, demo_partnership, spring
+):
+    client.force_login(partner_lead(django_user_model, demo_partnership, "Northdale Council"))
+    html = pages(client, spring)
+    # Behaviour 1: the council 1.00 against the partnership's 13/7 = 1.86.
+    assert table_row(html["round"], "data-own", "1")[1:4] == ["1.00", "1.86", "0.86 lower"]
+    assert "5 people from Northdale Council answered" in html["round"]
+    assert "5 of 7 organisations are not shown on their own" in text(html["round"])
+    # Other organisations are neither listed nor named beside comments.
+    for name in html.values():
+        assert TRUST not in name
+    assert "the last five minutes. From" not in text(html["round"])
+    assert "hard to get a shared picture. From Northdale Council" in text(html["round"])
+    assert table_row(html["organisations"], "data-organisation", "Northdale Council")[0].startswith(
+        "Northdale Council (your organisation)"
+    )
+
+
+def test_a_partner_lead_of_a_small_organisation_is_told_why_it_is_hidden(
+    client, django_user_model, demo_partnership, spring
+):
+    client.force_login(partner_lead(django_user_model, demo_partnership, "Brookside Home Care"))
+    html = text(pages(client, spring)["round"])
+    assert "Hidden: fewer than 5 people answered. Your organisation's answers still count" in html
+
+
+def test_a_partner_lead_cannot_download_responses(
+    client, django_user_model, demo_partnership, spring
+):
+    client.force_login(partner_lead(django_user_model, demo_partnership, "Northdale Council"))
+    response = client.get(reverse("results:csv", args=[spring.pk]))
+    assert response.status_code == 403
+    assert "Only facilitators and observers" in response.content.decode()
+    assert "Anonymised responses (CSV)" not in pages(client, spring)["round"]
+
+
+# --- Access -------------------------------------------------------------------------------
+
+
+def every_url(round_) -> list[str]:
+    names = ["round", "organisations", "pdf", "pptx", "xlsx", "csv", "json"]
+    return [reverse(f"results:{n}", args=[round_.pk]) for n in names] + [
+        reverse("results:trend", args=[round_.partnership_id])
+    ]
+
+
+def test_an_outsider_gets_404_from_every_results_page_and_download(
+    client, outsider, demo_partnership, spring
+):
+    client.force_login(outsider)
+    for url in every_url(spring):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"Northdale" not in response.content
+
+
+def test_signed_out_people_are_sent_to_sign_in_from_every_results_url(client, spring):
+    for url in every_url(spring):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_results_pages_are_never_stored_by_browsers(demo_client, spring):
+    for url in every_url(spring):
+        assert "no-store" in demo_client.get(url)["Cache-Control"], url
+
+
+def test_results_pages_do_not_change_anything_on_post(demo_client, spring):
+    for url in every_url(spring):
+        assert demo_client.post(url).status_code == 405, url
+
+
+# --- Speed ---------------------------------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_number_of_queries_does_not_grow_with_responses_or_organisations(
+    client, facilitator, partnership, instrument, organisations
+):
+    client.force_login(facilitator)
+    round_ = make_round(partnership, instrument)
+    urls = [
+        reverse(f"results:{name}", args=[round_.pk])
+        for name in ("round", "organisations", "json", "csv", "xlsx")
+    ]
+    for _ in range(5):
+        send_response(round_, organisations[0], "321032", {"1": "Fine."})
+    few = [_queries(client, url) for url in urls]
+    for index in range(40):
+        send_response(round_, organisations[index % 2], "123210", {"2": "Also fine."})
+    for index in range(5):
+        org = add_organisation(partnership, f"Extra {index}", Sector.VCSE)
+        for _ in range(index + 1):
+            send_response(round_, org, "222222")
+    assert [_queries(client, url) for url in urls] == few
+
+
+def test_the_trend_query_count_does_not_grow_with_rounds(
+    client, facilitator, partnership, instrument, organisations
+):
+    client.force_login(facilitator)
+    url = reverse("results:trend", args=[partnership.pk])
+    first = make_round(partnership, instrument, status=Status.CLOSED, title="One")
+    for _ in range(5):
+        send_response(first, organisations[0])
+    one = _queries(client, url)
+    for number in range(4):
+        later = make_round(partnership, instrument, status=Status.CLOSED, title=f"Later {number}")
+        for _ in range(6):
+            send_response(later, organisations[number % 2], "121212")
+    assert _queries(client, url) == one
+
+
+# --- After the retention rules delete a round's answers ------------------------------------
+
+
+def test_scores_change_and_trend_survive_the_answers_being_deleted(
+    demo_client, demo_partnership, spring
+):
+    from sixways.accounts.retention import apply_retention
+
+    apply_retention(now=spring.closed_at + datetime.timedelta(days=4 * 365))
+    assert not Answer.objects.filter(response__round=spring).exists()
+
+    html = pages(demo_client, spring)["round"]
+    # The same hand-worked figures as tests/test_results.py, from the kept totals.
+    assert table_row(html, "data-behaviour", "1")[1:6] == [
+        "1.86",
+        "62%",
+        "7.4 of 12",
+        "1.80",
+        "1.00 Partners see this differently",
+    ]
+    assert "answers and comments were deleted under the service" in text(html)
+    assert 'data-question="1.1"' not in html
+    autumn = Round.objects.get(title="Autumn 2026")
+    autumn_html = demo_client.get(reverse("results:round", args=[autumn.pk])).content.decode()
+    assert table_row(autumn_html, "data-behaviour", "1")[6] == "Up 0.52"
+    trend = demo_client.get(reverse("results:trend", args=[demo_partnership.pk])).content.decode()
+    assert table_row(trend, "data-round", "Spring 2026")[3] == "1.86"
+    assert demo_client.get(reverse("results:csv", args=[spring.pk])).status_code == 409
+    for name in ("pdf", "pptx", "xlsx", "json"):
+        assert demo_client.get(reverse(f"results:{name}", args=[spring.pk])).status_code == 200
