@@ -31,10 +31,10 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 test: install browser-deps
-	$(VENV)/pytest
+	$(VENV)/pytest -n auto --dist worksteal
 
 test-fast: install
-	$(VENV)/pytest -m "not browser"
+	$(VENV)/pytest -n auto --dist worksteal -m "not browser"
 
 lint: install
 	$(VENV)/ruff check .
