@@ -46,9 +46,13 @@ format: install
 	$(VENV)/ruff check --fix .
 	$(VENV)/ruff format .
 
-# The benchmark (docs/performance.md): several minutes; uses wrk if installed.
-# Pass options with BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick --databases sqlite".
+# The benchmark (docs/performance.md): several minutes. Installs wrk, which gives steadier
+# figures than the Python load generator. Pass options with BENCH_ARGS, e.g.
+# make bench BENCH_ARGS="--quick --databases sqlite".
 bench: install
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(VENV)/python bench/run.py $(BENCH_ARGS)
 
 worker: install

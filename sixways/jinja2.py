@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
+from sixways.design.components import cached_macros
 from sixways.design.forms import field_params
 
 
@@ -43,5 +44,8 @@ def environment(**options) -> Environment:
         min_group_size=settings.MIN_GROUP_SIZE,
         field_params=field_params,
     )
+    # skipLink, header, footer, radios and the like, rendered once per set of parameters.
+    # A template that imports the NHS macro itself still gets the uncached one.
+    env.globals.update(cached_macros(env))
     env.filters.update(date=date, score=score)
     return env

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it compresses every page (a question page: 22 KB to under 3 KB); it pads each
+    # compressed response with random bytes against BREACH-style guessing of the CSRF token.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -289,7 +292,24 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "sixways_cache",
-    }
+    },
+    # Results of closed rounds, which never change (sixways/results/queries.py). Each worker
+    # keeps its own: the key changes when a round reopens or its answers are deleted, so no
+    # worker needs telling, and a worker that restarts works a round out once again.
+    "results": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sixways-results",
+        "TIMEOUT": 3600,  # so a renamed organisation shows within the hour
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
+    # Closed rounds' board reports and workbooks, built once by the background worker and
+    # served to every worker from this table (sixways/results/downloads.py).
+    "downloads": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "sixways_downloads",
+        "TIMEOUT": 60 * 60 * 24 * 30,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
 # Wrong participant links from one network address before it is asked to wait.
 PARTICIPANT_LINK_FAILURES = os.environ.get("PARTICIPANT_LINK_FAILURES", "20/h")
@@ -354,7 +374,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed, compressed files in production (after collectstatic); plain ones otherwise.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "sixways.design.storage.StaticFilesStorage"
         if envbool("STATIC_MANIFEST", "0" if DEBUG else "1")
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },

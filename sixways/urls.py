@@ -2,14 +2,15 @@ from django.contrib import admin
 from django.shortcuts import render
 from django.urls import include, path
 
+from sixways.accounts import privacy
 from sixways.design import session
 
 
-def page(template: str):
-    """A page of fixed text."""
+def page(template: str, facts=None):
+    """A page of fixed text; `facts` gives values it states that come from the settings."""
 
     def view(request):
-        return render(request, template)
+        return render(request, template, facts() if facts else None)
 
     view.__name__ = template.rsplit("/", 1)[-1].split(".")[0]
     return view
@@ -21,8 +22,8 @@ urlpatterns = [
     path("", include("sixways.results.urls")),
     path("accounts/", include("sixways.accounts.urls")),
     path("accounts/", include("sixways.accounts.allauth_urls")),
-    path("help/scores/", page("pages/help.jinja"), name="help"),
-    path("privacy/", page("pages/privacy.jinja"), name="privacy"),
+    path("help/scores/", page("pages/help.jinja", privacy.notice), name="help"),
+    path("privacy/", page("pages/privacy.jinja", privacy.notice), name="privacy"),
     path("accessibility/", page("pages/accessibility.jinja"), name="accessibility"),
     path("session/", session.status, name="session"),
     path("session/extend/", session.extend, name="session-extend"),

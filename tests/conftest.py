@@ -128,6 +128,17 @@ def partner_lead(django_user_model, partnership, organisations):
 
 
 @pytest.fixture(autouse=True)
+def _results_cache_empty():
+    """The results of closed rounds are cached per process (CACHES["results"]). Each test's
+    data is rolled back and its ids used again, so no test may see another's results."""
+    from django.core.cache import caches
+
+    caches["results"].clear()
+    yield
+    caches["results"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashes passwords slowly on purpose; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

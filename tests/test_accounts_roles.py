@@ -202,7 +202,7 @@ def test_the_activity_log_shows_who_did_what(client, facilitator, partnership, o
     client.force_login(facilitator)
     invite(client, partnership, "c@eastvale.example")
     page = client.get(reverse("accounts:activity", args=[partnership.pk])).content.decode()
-    assert "invitation.sent" in page
+    assert "Invited someone to a role" in page  # the action in words, not its code
     assert facilitator.email in page
     assert "To c@eastvale.example as observer" in page
 

@@ -47,6 +47,12 @@ def download(client, name, round_):
     return response
 
 
+def body(response) -> bytes:
+    """The whole file: the CSV is streamed, the other downloads are not."""
+    assert response.streaming == (response["Content-Type"].startswith("text/csv"))
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
 def read_csv(content: bytes) -> list[dict]:
     assert content.startswith(b"\xef\xbb\xbf")  # a byte order mark for spreadsheets
     return list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
@@ -71,7 +77,7 @@ def test_the_csv_has_the_documented_layout(demo_client, spring):
     response = download(demo_client, "csv", spring)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
-    rows = read_csv(response.content)
+    rows = read_csv(body(response))
     header = list(rows[0])
     assert header[:8] == [
         "format",
@@ -100,7 +106,7 @@ def test_the_csv_has_the_documented_layout(demo_client, spring):
 
 
 def test_the_csv_never_lets_a_small_organisations_rows_be_picked_out(demo_client, spring):
-    rows = read_csv(download(demo_client, "csv", spring).content)
+    rows = read_csv(body(download(demo_client, "csv", spring)))
     content = json.dumps(rows)
     for name in SMALL_IN_SPRING:
         assert name not in content
@@ -117,7 +123,7 @@ def test_the_csv_never_lets_a_small_organisations_rows_be_picked_out(demo_client
 
 def test_the_csv_neutralises_formulas_and_reads_back_exactly(client, facilitator, typed_round):
     client.force_login(facilitator)
-    rows = read_csv(download(client, "csv", typed_round).content)
+    rows = read_csv(body(download(client, "csv", typed_round)))
     comments = sorted(r["comment_1"] for r in rows)
     for comment in comments:
         assert not comment.startswith(("=", "+", "-", "@", "\t", "\r"))
@@ -335,12 +341,18 @@ def test_the_board_report_is_a_tagged_pdf_with_the_figures(demo_client, spring):
 def test_the_board_report_escapes_typed_text_and_fetches_nothing(client, facilitator, typed_round):
     # Without an emoji font on the server the emoji is drawn as a blank, and pypdf (unlike
     # pdftotext) then cannot read that font's text back, so leave it out here.
-    Comment.objects.filter(text__contains="👍").update(text="Cymraeg: ŵ ŷ â")
+    # The report shows each behaviour's first five comments, by organisation name: put the
+    # Welsh one first in behaviour 6.
+    Comment.objects.filter(section__key="6", response__organisation__name="@Org 0").update(
+        text="Cymraeg: ŵ ŷ â"
+    )
     client.force_login(facilitator)
     reader = PdfReader(io.BytesIO(download(client, "pdf", typed_round).content))
-    content = " ".join(page.extract_text() or "" for page in reader.pages)
+    content = " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
     assert "<img src=http://example.com/x>" in content
     assert "Cymraeg: ŵ ŷ â" in content
+    assert '=HYPERLINK("http://example.com/steal","click")' in content
+    assert "5 of 7 comments. All of them are on the results page." in content
 
 
 def test_the_board_report_of_a_small_round_has_no_figures(

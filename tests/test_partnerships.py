@@ -264,45 +264,44 @@ def test_importing_without_a_file_asks_for_one(client, facilitator, partnership)
     assert "Select a CSV file" in response.content.decode()
 
 
-def test_a_facilitator_adds_another_facilitator_who_has_an_account(
-    client, facilitator, partnership, django_user_model
-):
-    colleague = make_user(django_user_model, "colleague@eastvale.example")
+def test_roles_are_given_only_by_invitation(client, facilitator, partnership):
+    """One way to give someone a role: an invitation by email, from the people page. The
+    partnership page lists the facilitators and sends people there."""
     client.force_login(facilitator)
-    response = client.post(
-        reverse("partnerships:add-facilitator", args=[partnership.pk]),
-        {"email": "Colleague@Eastvale.example"},
-    )
-    assert response.status_code == 302
-    assert Membership.objects.get(user=colleague).role == Role.FACILITATOR
-
-    response = client.post(
-        reverse("partnerships:add-facilitator", args=[partnership.pk]),
-        {"email": "nobody@eastvale.example"},
-    )
-    assert response.status_code == 400
-    assert "There is no account with this email address" in response.content.decode()
+    page = client.get(reverse("partnerships:detail", args=[partnership.pk])).content.decode()
+    assert reverse("accounts:people", args=[partnership.pk]) in page
+    assert "facilitators/add" not in page
+    assert client.get(f"/partnerships/{partnership.pk}/facilitators/add/").status_code == 404
 
 
 def test_the_last_facilitator_cannot_be_removed(
     client, facilitator, partnership, django_user_model
 ):
-    client.force_login(facilitator)
+    other = make_user(django_user_model, "two@eastvale.example", partnership)
     mine = Membership.objects.get(user=facilitator)
-    response = client.post(
-        reverse("partnerships:remove-facilitator", args=[partnership.pk, mine.pk])
-    )
-    assert response.status_code == 409
-    assert "needs at least one facilitator" in response.content.decode()
+    theirs = Membership.objects.get(user=other)
+    client.force_login(facilitator)
+    # Nobody changes their own role, so whoever acts stays a facilitator.
+    url = reverse("accounts:remove", args=[partnership.pk, mine.pk])
+    assert client.post(url).status_code == 404
+    response = client.post(reverse("accounts:remove", args=[partnership.pk, theirs.pk]))
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=theirs.pk).exists()
     assert Membership.objects.filter(pk=mine.pk).exists()
+
+
+def test_removing_a_role_never_leaves_no_facilitator(facilitator, partnership, django_user_model):
+    """Two facilitators removing each other at the same moment: the partnership's row is locked
+    and the count checked again, so the second removal is refused."""
+    from sixways.accounts.views import _leaves_a_facilitator
 
     other = make_user(django_user_model, "two@eastvale.example", partnership)
     theirs = Membership.objects.get(user=other)
-    response = client.post(
-        reverse("partnerships:remove-facilitator", args=[partnership.pk, theirs.pk])
-    )
-    assert response.status_code == 302
-    assert not Membership.objects.filter(pk=theirs.pk).exists()
+    assert _leaves_a_facilitator(partnership, theirs, None)
+    Membership.objects.filter(user=facilitator).delete()  # the other removal won the race
+    assert not _leaves_a_facilitator(partnership, theirs, None)
+    assert not _leaves_a_facilitator(partnership, theirs, Role.OBSERVER)
+    assert _leaves_a_facilitator(partnership, theirs, Role.FACILITATOR)
 
 
 def test_the_partnership_page_says_when_the_next_round_is_due(
@@ -351,9 +350,12 @@ def _urls(partnership, partner, membership):
             reverse("partnerships:import-partners", args=[p]),
             reverse("partnerships:edit-partner", args=[p, partner.pk]),
             reverse("partnerships:remove-partner", args=[p, partner.pk]),
-            reverse("partnerships:add-facilitator", args=[p]),
-            reverse("partnerships:remove-facilitator", args=[p, membership.pk]),
             reverse("rounds:create", args=[p]),
+            # Roles are given and taken away on the people page (sixways/accounts).
+            reverse("accounts:people", args=[p]),
+            reverse("accounts:invite", args=[p]),
+            reverse("accounts:remove", args=[p, membership.pk]),
+            reverse("accounts:activity", args=[p]),
         ],
     }
 

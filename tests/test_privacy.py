@@ -193,3 +193,25 @@ def test_retention_runs_as_a_command_and_as_a_task(settings, old_round, capsys):
     assert "the answers of 1 rounds" in capsys.readouterr().out
     result = apply_retention_task.enqueue()
     assert result.return_value["rounds_answers_deleted"] == 0
+
+
+def test_the_privacy_page_states_what_the_settings_say(client, settings):
+    settings.INVITATION_EMAIL_RETENTION_DAYS = 45
+    settings.ANSWER_RETENTION_DAYS = 2 * 365
+    settings.SESSION_COOKIE_NAME = "__Host-sessionid"
+    settings.CSRF_COOKIE_NAME = "__Host-csrftoken"
+    page = client.get(reverse("privacy")).content.decode()
+    assert "We delete it 45 days after the round closes" in page
+    assert "We delete your answers and comments 2 years after the round closes" in page
+    # Every cookie the service sets: the session, the CSRF token and the messages.
+    assert "We use 3 cookies" in page
+    for name in ("__Host-sessionid", "__Host-csrftoken", "messages"):
+        assert f'<td class="nhsuk-table__cell">{name}</td>' in page
+    assert "After 8 hours" in page
+
+
+def test_the_help_page_explains_hiding_a_second_group(client, settings):
+    settings.MIN_GROUP_SIZE = 7
+    page = client.get(reverse("help")).content.decode()
+    assert "fewer than 7 respondents" in page
+    assert "we hide a second group as well" in page

@@ -152,9 +152,16 @@ def test_it_hides_a_second_and_third_group_so_a_small_one_cannot_be_worked_out(
     assert "Hidden so that a smaller group" in table_row(html, "data-sector", "Local authority")[0]
     assert table_row(html, "data-sector", "NHS")[2].startswith("3.00")
     overview = text(client.get(reverse("results:round", args=[round_.pk])).content.decode())
-    assert "A comment from Delta Voluntary" in overview
+    # The overview shows a behaviour's first 10 comments (Alpha's, by name) and links to all.
+    assert overview.count("A comment from Alpha Trust") == 10
+    assert "Read all 25 comments about behaviour 1 (15 more)" in overview
     assert "From Delta Voluntary" not in overview and "From Beta Council" not in overview
     assert "From Alpha Trust" in overview
+    page = text(client.get(reverse("results:comments", args=[round_.pk, "1"])).content.decode())
+    assert "25 comments" in page
+    assert "A comment from Delta Voluntary" in page
+    assert "From Delta Voluntary" not in page and "From Beta Council" not in page
+    assert page.count("From Alpha Trust") == 10
 
 
 def test_a_round_that_would_reveal_a_small_organisation_shows_only_the_count(

@@ -14,6 +14,39 @@ from django.db.models.functions import Replace
 
 from .models import AuditEntry
 
+# What each action is called on the activity page. An action missing here is shown by its code.
+ACTIONS = {
+    "partnership.created": "Set up the partnership",
+    "partnership.changed": "Changed the partnership's details",
+    "partner.added": "Added a partner organisation",
+    "partner.removed": "Removed a partner organisation",
+    "partners.imported": "Imported partner organisations",
+    "organisation.changed": "Changed a partner organisation's details",
+    "round.created": "Set up a round",
+    "round.changed": "Changed a round",
+    "round.opened": "Opened a round",
+    "round.closed": "Closed a round",
+    "round.reopened": "Reopened a round",
+    "round.invited": "Invited people to a round",
+    "round.reminded": "Sent reminders",
+    "round.emails-retried": "Tried again to send emails",
+    "link.created": "Made an organisation's link",
+    "link.replaced": "Replaced an organisation's link",
+    "agreed.saved": "Saved the agreed answers",
+    "agreed.agreed": "Marked the agreed answers as agreed",
+    "invitation.sent": "Invited someone to a role",
+    "invitation.withdrawn": "Withdrew an invitation to a role",
+    "invitation.accepted": "Accepted an invitation to a role",
+    "role.changed": "Changed someone's role",
+    "role.removed": "Removed someone's role",
+    "person.erased": "Erased an account",
+    "retention.applied": "Deleted data past its retention period",
+}
+
+
+def describe(action: str) -> str:
+    return ACTIONS.get(action, action)
+
 
 def record(request_or_user, action: str, partnership=None, target=None, detail: str = ""):
     """Write one entry. `request_or_user` is the request (its signed-in user acts) or a user;

@@ -4,6 +4,7 @@ and ending their sessions when their account is switched off."""
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,61 @@ from sixways.rounds.models import Invitation
 
 from . import audit
 from .models import AuditEntry, RoleInvitation
+
+
+def notice() -> dict:
+    """The facts the privacy page states, read from the settings each time it is shown, so
+    the page cannot drift from what the service does."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.utils.module_loading import import_string
+
+    hours = settings.SESSION_COOKIE_AGE // 3600
+    cookies = [
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "purpose": "Keeps you signed in, or remembers which answers are yours while you "
+            "answer the questions.",
+            "expires": f"After {hours} hours. If you signed in, also when you close your "
+            "browser or sign out.",
+        },
+        {
+            "name": settings.CSRF_COOKIE_NAME,
+            "purpose": "Stops other websites sending forms to the service in your name.",
+            "expires": f"After {_duration(settings.CSRF_COOKIE_AGE)}."
+            if settings.CSRF_COOKIE_AGE
+            else "When you close your browser.",
+        },
+    ]
+    storage = import_string(settings.MESSAGE_STORAGE)
+    if issubclass(storage, CookieStorage):
+        cookies.append(
+            {
+                "name": storage.cookie_name,
+                "purpose": "Carries a message such as ‘The round has been saved’ to the next "
+                "page you see.",
+                "expires": "As soon as the message has been shown.",
+            }
+        )
+    return {
+        "cookies": cookies,
+        "invitation_email_days": settings.INVITATION_EMAIL_RETENTION_DAYS,
+        "answer_retention_days": settings.ANSWER_RETENTION_DAYS,
+        "answer_retention": _duration(settings.ANSWER_RETENTION_DAYS * 24 * 3600),
+        "role_invitation_days": settings.ROLE_INVITATION_DAYS,
+        "min_group_size": settings.MIN_GROUP_SIZE,
+    }
+
+
+def _duration(seconds: int) -> str:
+    """A length of time in words: 1 year, 3 years, 30 days, 8 hours."""
+    days = seconds // (24 * 3600)
+    if days >= 364 and days % 365 in (0, 364):
+        years = round(days / 365)
+        return f"{years} year{'s' if years != 1 else ''}"
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = max(1, seconds // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
 def _when(value) -> str | None:

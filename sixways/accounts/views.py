@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sixways.design.forms import error_list
 from sixways.jinja2 import date
-from sixways.partnerships.models import CHANGERS, Membership, Partnership
+from sixways.partnerships.models import CHANGERS, Membership, Partnership, Role
 
 from . import audit, privacy
 from .forms import CreateAccountForm, InvitationForm, RoleForm
@@ -170,6 +170,21 @@ def _other_member(request: HttpRequest, partnership: Partnership, membership_id:
     )
 
 
+def _leaves_a_facilitator(partnership: Partnership, membership: Membership, role: str) -> bool:
+    """Whether the partnership still has a facilitator if `membership` gets `role` (None:
+    removed). Call inside a transaction: the partnership's row is locked, so two facilitators
+    taking each other's role at the same moment cannot leave it with none."""
+    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if role == Role.FACILITATOR:
+        return True
+    return partnership.facilitators().exclude(pk=membership.pk).exists()
+
+
+NEEDS_A_FACILITATOR = (
+    "A partnership needs at least one facilitator. Invite another facilitator first."
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def change_role(request: HttpRequest, partnership_id: int, membership_id: int) -> HttpResponse:
@@ -185,6 +200,9 @@ def change_role(request: HttpRequest, partnership_id: int, membership_id: int) -
         membership.role = form.cleaned_data["role"]
         membership.organisation = form.cleaned_data["organisation"]
         with transaction.atomic():
+            if not _leaves_a_facilitator(partnership, membership, membership.role):
+                messages.info(request, NEEDS_A_FACILITATOR)
+                return redirect("accounts:people", partnership.pk)
             membership.save(update_fields=["role", "organisation"])
             audit.record(
                 request,
@@ -218,6 +236,9 @@ def remove(request: HttpRequest, partnership_id: int, membership_id: int) -> Htt
     membership = _other_member(request, partnership, membership_id)
     if request.method == "POST":
         with transaction.atomic():
+            if not _leaves_a_facilitator(partnership, membership, None):
+                messages.info(request, NEEDS_A_FACILITATOR)
+                return redirect("accounts:people", partnership.pk)
             audit.record(request, "role.removed", partnership, membership)
             membership.delete()
         messages.success(
@@ -233,7 +254,11 @@ def remove(request: HttpRequest, partnership_id: int, membership_id: int) -> Htt
 def activity(request: HttpRequest, partnership_id: int) -> HttpResponse:
     partnership = _facilitated(request, partnership_id)
     page = Paginator(audit.for_partnership(partnership), 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/activity.jinja", {"partnership": partnership, "page": page})
+    return render(
+        request,
+        "accounts/activity.jinja",
+        {"partnership": partnership, "page": page, "describe": audit.describe},
+    )
 
 
 def _accept(request: HttpRequest, invitation: RoleInvitation, user) -> None:

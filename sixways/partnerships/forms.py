@@ -115,8 +115,9 @@ class OrganisationForm(forms.Form):
     )
     code = forms.CharField(
         label="Code (optional)",
-        help_text="An ODS code, a local authority GSS code or a CQC ID. An organisation that "
-        "is already in the service with this code is added as it is.",
+        help_text="An Organisation Data Service (ODS) code, a local authority Government "
+        "Statistical Service (GSS) code or a Care Quality Commission (CQC) ID. An organisation "
+        "that is already in the service with this code is added as it is.",
         required=False,
         max_length=CODE_MAX,
         error_messages={"max_length": f"The code must be {CODE_MAX} characters or fewer"},
@@ -247,18 +248,3 @@ def parse_partners(text: str) -> tuple[list[dict], list[str]]:
                 seen_codes[code] = number
         rows.append({"row": number, "name": name, "sector": sector, "code": code})
     return ([] if problems else rows), problems
-
-
-class AddFacilitatorForm(forms.Form):
-    email = forms.EmailField(
-        label="Email address",
-        help_text="They must already have an account for this service.",
-        error_messages={
-            "required": "Enter their email address",
-            "invalid": "Enter an email address in the correct format, like name@example.com",
-        },
-    )
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("auto_id", "%s")
-        super().__init__(*args, **kwargs)

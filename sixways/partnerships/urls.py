@@ -25,14 +25,4 @@ urlpatterns = [
         views.remove_partner,
         name="remove-partner",
     ),
-    path(
-        "partnerships/<int:partnership_id>/facilitators/add/",
-        views.add_facilitator,
-        name="add-facilitator",
-    ),
-    path(
-        "partnerships/<int:partnership_id>/facilitators/<int:membership_id>/remove/",
-        views.remove_facilitator,
-        name="remove-facilitator",
-    ),
 ]

@@ -1,11 +1,12 @@
-"""Partnership pages: the list, one partnership, its partner organisations and facilitators.
+"""Partnership pages: the list, one partnership and its partner organisations.
 
 Every object is fetched through `Partnership.objects.for_user`: someone from another partnership
 gets 404, and pages that change anything ask for `roles=CHANGERS`, so observers get 404 too.
+Every change is written to the partnership's activity log (sixways/accounts/audit.py).
+People get a role only by an invitation to their email address (sixways/accounts/views.py).
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q
@@ -14,10 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from sixways.accounts import audit
 from sixways.design.forms import error_list
-from sixways.rounds.models import Response, Round
+from sixways.rounds.models import Response, Round, Status
 
-from .forms import AddFacilitatorForm, ImportForm, OrganisationForm, PartnershipForm
+from .forms import ImportForm, OrganisationForm, PartnershipForm
 from .models import CHANGERS, Membership, Organisation, Partner, Partnership, Role
 
 
@@ -71,6 +73,7 @@ def create(request: HttpRequest) -> HttpResponse:
             Membership.objects.create(
                 user=request.user, partnership=partnership, role=Role.FACILITATOR
             )
+            audit.record(request, "partnership.created", partnership, partnership)
         messages.success(request, f"{partnership.name} has been set up. Now add its partners.")
         return redirect("partnerships:detail", partnership.pk)
     return _form_page(request, "partnerships/form.jinja", {"form": form}, form)
@@ -96,6 +99,7 @@ def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
             "rounds": rounds,
             "due": partnership.next_round_due(),
             "facilitators": partnership.facilitators().order_by("user__email"),
+            "has_closed_rounds": any(r.status == Status.CLOSED for r in rounds),
             "today": timezone.localdate(),
         },
     )
@@ -111,7 +115,9 @@ def edit(request: HttpRequest, partnership_id: int) -> HttpResponse:
         parents=Partnership.objects.for_user(request.user),
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            audit.record(request, "partnership.changed", partnership, partnership)
         messages.success(request, "The partnership's details have been saved.")
         return redirect("partnerships:detail", partnership.pk)
     return _form_page(
@@ -130,6 +136,8 @@ def add_partner(request: HttpRequest, partnership_id: int) -> HttpResponse:
             _, added = Partner.objects.get_or_create(
                 partnership=partnership, organisation=organisation
             )
+            if added:
+                audit.record(request, "partner.added", partnership, organisation)
         if added:
             messages.success(request, f"{organisation.name} is now a partner.")
         else:
@@ -182,7 +190,9 @@ def edit_partner(request: HttpRequest, partnership_id: int, partner_id: int) -> 
         else:
             for name, value in form.cleaned_data.items():
                 setattr(organisation, name, value)
-            organisation.save()
+            with transaction.atomic():
+                organisation.save()
+                audit.record(request, "organisation.changed", partnership, organisation)
             messages.success(request, f"{organisation.name} has been saved.")
             return redirect("partnerships:detail", partnership.pk)
     return _form_page(
@@ -201,7 +211,9 @@ def remove_partner(request: HttpRequest, partnership_id: int, partner_id: int) -
     if request.method == "POST":
         # Past rounds keep their own list of organisations and their responses: only the
         # partnership's list for future rounds changes.
-        partner.delete()
+        with transaction.atomic():
+            audit.record(request, "partner.removed", partnership, partner.organisation)
+            partner.delete()
         messages.success(
             request,
             f"{partner.organisation.name} is no longer a partner. Past rounds keep its answers.",
@@ -215,7 +227,7 @@ def remove_partner(request: HttpRequest, partnership_id: int, partner_id: int) -
             "title": f"Remove {partner.organisation.name} from {partnership.name}?",
             "explanation": "It will not be included in new rounds. Rounds that have already "
             "started keep it, and past results are not changed.",
-            "button": "Remove partner",
+            "button_text": "Remove partner",
         },
     )
 
@@ -244,6 +256,12 @@ def import_partners(request: HttpRequest, partnership_id: int) -> HttpResponse:
                     )
                     added += created
                     already += not created
+                audit.record(
+                    request,
+                    "partners.imported",
+                    partnership,
+                    detail=f"{added} added, {already} already partners",
+                )
             message = f"{added} partner organisation{'s' if added != 1 else ''} added."
             if already:
                 message += f" {already} {'were' if already != 1 else 'was'} already partners."
@@ -254,80 +272,4 @@ def import_partners(request: HttpRequest, partnership_id: int) -> HttpResponse:
         "partnerships/import.jinja",
         {"form": form, "partnership": partnership, "errors": errors},
         form,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def add_facilitator(request: HttpRequest, partnership_id: int) -> HttpResponse:
-    partnership = _partnership(request, partnership_id, change=True)
-    form = AddFacilitatorForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        user = (
-            get_user_model()
-            .objects.filter(email__iexact=form.cleaned_data["email"], is_active=True)
-            .first()
-        )
-        if user is None:
-            form.add_error(
-                "email",
-                "There is no account with this email address. Ask the service administrator "
-                "to make one, then add them here",
-            )
-        else:
-            membership, created = Membership.objects.get_or_create(
-                user=user, partnership=partnership, defaults={"role": Role.FACILITATOR}
-            )
-            if not created and membership.role != Role.FACILITATOR:
-                membership.role = Role.FACILITATOR
-                membership.organisation = None
-                membership.save(update_fields=["role", "organisation"])
-            messages.success(request, f"{user.email} is a facilitator of {partnership.name}.")
-            return redirect("partnerships:detail", partnership.pk)
-    return _form_page(
-        request,
-        "partnerships/add_facilitator.jinja",
-        {"form": form, "partnership": partnership},
-        form,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def remove_facilitator(
-    request: HttpRequest, partnership_id: int, membership_id: int
-) -> HttpResponse:
-    partnership = _partnership(request, partnership_id, change=True)
-    membership = get_object_or_404(partnership.facilitators(), pk=membership_id)
-    last = partnership.facilitators().count() == 1
-    if request.method == "POST" and not last:
-        with transaction.atomic():
-            # Checked again under the lock of this transaction: two facilitators removing
-            # each other at once must not leave the partnership with none.
-            Partnership.objects.select_for_update().get(pk=partnership.pk)
-            if partnership.facilitators().count() > 1:
-                membership.delete()
-                removed = True
-            else:
-                removed = False
-        if removed:
-            messages.success(request, f"{membership.user.email} is no longer a facilitator.")
-            if membership.user_id == request.user.pk:
-                return redirect("partnerships:home")
-            return redirect("partnerships:detail", partnership.pk)
-        last = True
-    return render(
-        request,
-        "partnerships/confirm_remove.jinja",
-        {
-            "partnership": partnership,
-            "title": f"Remove {membership.user.email} as a facilitator?",
-            "explanation": "They will no longer see or change this partnership.",
-            "button": "Remove facilitator",
-            "refusal": "A partnership needs at least one facilitator. Add another facilitator "
-            "before removing this one."
-            if last
-            else "",
-        },
-        status=409 if last and request.method == "POST" else 200,
     )

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -24,7 +25,7 @@ from django.utils import formats, timezone
 from sixways.partnerships.models import SECTOR_GROUPS
 from sixways.rounds.models import Answer, Comment, Response
 
-from .queries import SUBMITTED, RoundResults, Structure, _structures, snapshot
+from .queries import SUBMITTED, RoundResults, Structure, _structures, all_comments, snapshot
 
 RESPONSES_FORMAT = "sixways-responses/1"
 RESULTS_FORMAT = "sixways-results/1"
@@ -101,11 +102,14 @@ def anonymised_responses(results: RoundResults) -> tuple[Structure, list[Respons
                 "id", "organisation", "organisation__sector"
             )
         )
+        # Ids only, read from the answer_counts index; the keys are looked up here.
+        question_key = {q.pk: q.key for q in structure.questions}
+        option_key = {o.pk: o.key for o in structure.options}
         answers: dict[int, dict[str, str]] = {pk: {} for pk, _, _ in responses}
         for response, question, option in Answer.objects.filter(
             response__round=round_, response__state=SUBMITTED
-        ).values_list("response", "question__key", "option__key"):
-            answers[response][question] = option
+        ).values_list("response", "question", "option"):
+            answers[response][question_key[question]] = option_key[option]
         comments: dict[int, dict[str, str]] = {pk: {} for pk, _, _ in responses}
         for response, section, text in Comment.objects.filter(
             response__round=round_, response__state=SUBMITTED
@@ -163,15 +167,50 @@ def response_records(results: RoundResults) -> tuple[list[str], list[list]]:
     return response_columns(structure), records
 
 
-def responses_csv(results: RoundResults) -> bytes:
+# Columns of the responses table that hold only fixed values (the format, the instrument's
+# key, numbers, sector labels, answer keys): nothing typed, so nothing to neutralise.
+def typed_columns(header: list[str]) -> list[bool]:
+    return [name in TYPED_COLUMNS or name.startswith("comment_") for name in header]
+
+
+TYPED_COLUMNS = {"round", "organisation", "organisation_code"}
+CSV_BATCH = 1000  # rows a chunk of the streamed CSV
+
+
+def responses_csv_chunks(results: RoundResults) -> Iterator[bytes]:
+    """The responses CSV, a thousand rows a chunk, for a streamed download.
+
+    The rows are read (in one snapshot) before the first chunk is given, so a database
+    error is still a proper error page rather than half a file.
+    """
     header, records = response_records(results)
+    typed = typed_columns(header)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for record in records:
-        writer.writerow([neutralise(v) if isinstance(v, str) else v for v in record])
-    # A byte order mark so that spreadsheet programs read Welsh letters and emoji as UTF-8.
-    return buffer.getvalue().encode("utf-8-sig")
+
+    def chunks() -> Iterator[bytes]:
+        # A byte order mark so that spreadsheet programs read Welsh letters and emoji as UTF-8.
+        buffer.write("\ufeff")
+        writer.writerow(header)
+        for start in range(0, len(records), CSV_BATCH):
+            for record in records[start : start + CSV_BATCH]:
+                writer.writerow(
+                    [
+                        neutralise(v) if t and isinstance(v, str) else v
+                        for v, t in zip(record, typed, strict=True)
+                    ]
+                )
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.tell():
+            yield buffer.getvalue().encode()
+
+    return chunks()
+
+
+def responses_csv(results: RoundResults) -> bytes:
+    return b"".join(responses_csv_chunks(results))
 
 
 # --- Results as JSON ------------------------------------------------------------------------
@@ -248,6 +287,7 @@ def results_json(results: RoundResults) -> dict:
     if not results.shows_figures:
         return data
     priority = {b.section.key: i for i, b in enumerate(results.priorities, start=1)}
+    comments = all_comments(results)  # the pages show them a page at a time; this file, all
     for b in results.behaviours:
         data["behaviours"].append(
             {
@@ -273,7 +313,9 @@ def results_json(results: RoundResults) -> dict:
                     }
                     for q in b.questions
                 ],
-                "comments": [{"text": c.text, "organisation": c.by} for c in b.comments],
+                "comments": [
+                    {"text": c.text, "organisation": c.by} for c in comments[b.section.pk]
+                ],
             }
         )
     data["organisation_results"] = [
@@ -305,10 +347,15 @@ def workbook(results: RoundResults, key_points: list[str]) -> bytes:
     """A Summary sheet, a Results sheet and, for those who may see them, Responses.
 
     Text goes in with write_string, never write(), so nothing typed can become a formula,
-    and it is neutralised as well so the sheet stays safe if saved again as CSV.
+    and typed text is neutralised as well so the sheet stays safe if saved again as CSV.
+    Fixed values (answer keys, sector labels) cannot start with a formula character.
+
+    constant_memory writes each row out as soon as the next one starts, with its strings
+    inline: memory stays flat however many responses there are, and there is no shared
+    strings table to build. So every sheet is written top to bottom.
     """
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False})
     bold = book.add_format({"bold": True})
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     score = book.add_format({"num_format": "0.00"})
@@ -379,15 +426,19 @@ def workbook(results: RoundResults, key_points: list[str]) -> bytes:
         if results.viewer.may_download_responses and not results.answers_deleted:
             header, records = response_records(results)
             sheet = book.add_worksheet("Responses")
+            sheet.freeze_panes(1, 0)
             for col, name in enumerate(header):
                 text(sheet, 0, col, name, bold)
+            typed = typed_columns(header)
+            write_string, write_number = sheet.write_string, sheet.write_number
             for r, record in enumerate(records, start=1):
                 for col, value in enumerate(record):
                     if isinstance(value, int):
-                        num(sheet, r, col, value, whole)
-                    else:
-                        text(sheet, r, col, value)
-            sheet.freeze_panes(1, 0)
+                        write_number(r, col, value, whole)
+                    elif typed[col]:
+                        write_string(r, col, neutralise(value))
+                    elif value:
+                        write_string(r, col, value)
     book.close()
     return buffer.getvalue()
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
 
-from sixways.accounts.models import RoundAggregate
+from sixways.accounts.models import RoundAggregate, RoundRetention
 from sixways.instruments.models import Option, Question, Resource, Section
 from sixways.partnerships.models import SECTOR_GROUPS, Membership, Role
 from sixways.rounds.models import Answer, Comment, Mode, Response, Round, Status
@@ -29,6 +31,12 @@ SUBMITTED = Response.State.SUBMITTED
 SELF_QUESTION, PARTNERS_QUESTION = "1.3", "1.4"
 NO_ORGANISATION = "No organisation given"
 AGREED_RESPONSE = "The partnership's agreed response"
+# The overview and the board report show a behaviour's first comments; the rest are read a
+# page at a time, so neither grows with the number of responses.
+COMMENTS_SHOWN = 10
+COMMENTS_PER_PAGE = 50
+# Bump when RoundResults changes shape, so no process reads an older pickled one.
+CACHE_VERSION = 1
 
 
 @contextmanager
@@ -175,6 +183,41 @@ def _load(round_ids: list[int]) -> dict[int, RoundData]:
     return data
 
 
+def _load_rounds(rounds: list[Round]) -> dict[int, RoundData]:
+    """_load, with each closed round's counts kept in the results cache: a closed round's
+    answers cannot change, and counting them is the slow part (hundreds of milliseconds for
+    10,000 responses). The key changes when the round reopens and closes again, or when the
+    retention rules delete its answers. One query when every round is kept."""
+    keys: dict[int, str] = {}
+    closed = [r for r in rounds if r.status == Status.CLOSED and r.closed_at]
+    if closed:
+        deleted = dict(
+            RoundRetention.objects.filter(
+                round_id__in=[r.pk for r in closed], answers_deleted_at__isnull=False
+            ).values_list("round_id", "answers_deleted_at")
+        )
+        for r in closed:
+            gone = deleted.get(r.pk)
+            keys[r.pk] = ":".join(
+                str(part)
+                for part in (
+                    "round-data",
+                    CACHE_VERSION,
+                    r.pk,
+                    r.closed_at.timestamp(),
+                    gone.timestamp() if gone else "",
+                )
+            )
+    found = results_cache().get_many(list(keys.values())) if keys else {}
+    data = {r.pk: found[keys[r.pk]] for r in rounds if keys.get(r.pk) in found}
+    missing = [r.pk for r in rounds if r.pk not in data]
+    if missing:
+        loaded = _load(missing)
+        data.update(loaded)
+        results_cache().set_many({keys[pk]: loaded[pk] for pk in missing if pk in keys})
+    return data
+
+
 # --- The figures ----------------------------------------------------------------------------
 
 
@@ -221,7 +264,8 @@ class Behaviour:
     change: Fraction | None = None
     max_score: int = 3
     counts: dict[int, dict[str, int]] = field(default_factory=dict)  # question id -> option key
-    comments: list["ShownComment"] = field(default_factory=list)
+    comments: list["ShownComment"] = field(default_factory=list)  # the first COMMENTS_SHOWN
+    comment_count: int = 0
     question_means: dict[int, Fraction] = field(default_factory=dict)  # question id -> mean
 
     @property
@@ -302,6 +346,9 @@ class RoundResults:
     groups_total: int = 0
     hidden_total: int = 0
     previous_shown: bool = False  # the previous round showed figures, so change can be given
+    visibility: privacy.Visibility = field(default_factory=privacy.everything_shown)
+    cached: bool = False  # read from the results cache (a closed round)
+    cache_key: str | None = None  # a closed round's: what its kept downloads are filed under
 
     @property
     def suppressed(self) -> bool:
@@ -453,17 +500,81 @@ def _previous_round(round_: Round) -> Round | None:
     )
 
 
-def round_results(round_: Round, viewer: Viewer | None = None) -> RoundResults:
-    """Everything the pages and exports show for a round, for this viewer, from one snapshot."""
+def results_cache():
+    """The "results" cache in settings.CACHES."""
+    return caches["results"]
+
+
+def _cache_key(round_: Round, previous: Round | None, viewer: Viewer) -> str | None:
+    """The results cache's key for a closed round and what the viewer changes, or None.
+
+    A closed round's answers cannot change, so neither can its results, until it reopens or
+    the retention rules delete its answers. Both change something in the key (the round's
+    status and closing time, the time its answers were deleted), as does its previous round
+    reopening or closing, so no process ever needs telling: each worker's cache simply stops
+    finding the old entry. Only a partner lead's view differs from everyone else's.
+    """
+    if round_.status != Status.CLOSED or round_.closed_at is None:
+        return None
+    deleted = (
+        RoundRetention.objects.filter(round_id=round_.pk)
+        .values_list("answers_deleted_at", flat=True)
+        .first()
+    )
+    view = f"lead-{viewer.organisation_id}" if viewer.partner_lead else "all"
+    parts = [
+        "results",
+        CACHE_VERSION,
+        round_.pk,
+        round_.closed_at.timestamp(),
+        deleted.timestamp() if deleted else "",
+        settings.MIN_GROUP_SIZE,
+        previous.pk if previous else "",
+        previous.closed_at.timestamp() if previous and previous.closed_at else "",
+        view,
+    ]
+    return ":".join(str(part) for part in parts)
+
+
+def round_results(
+    round_: Round, viewer: Viewer | None = None, *, queue_downloads: bool = True
+) -> RoundResults:
+    """Everything the pages and exports show for a round, for this viewer, from one snapshot.
+
+    A closed round's results come from the results cache after the first time (see
+    _cache_key); an open round's are worked out on every request.
+    """
+    viewer = viewer or Viewer()
     with snapshot():
-        return _round_results(round_, viewer or Viewer())
+        previous = _previous_round(round_)
+        key = _cache_key(round_, previous, viewer)
+        results = results_cache().get(key) if key else None
+        if results is not None:
+            # Every viewer with this key sees the same figures; only what they may download
+            # differs, and that comes from the viewer.
+            results.round, results.viewer, results.cached = round_, viewer, True
+            return results
+        results = _round_results(round_, viewer, previous)
+        results.cache_key = key
+    if key:
+        results_cache().set(key, results)
+        if queue_downloads:
+            # A closed round seen for the first time (by this worker): have the background
+            # worker build its board report and workbook, ready for when they are asked for.
+            transaction.on_commit(lambda: _build_downloads_later(round_.pk))
+    return results
 
 
-def _round_results(round_: Round, viewer: Viewer) -> RoundResults:
+def _build_downloads_later(round_id: int) -> None:
+    from sixways.rounds.tasks import build_result_downloads  # tasks import the models
+
+    build_result_downloads.enqueue(round_id)
+
+
+def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> RoundResults:
     k = settings.MIN_GROUP_SIZE
     structure = _structures({round_.instrument_id})[round_.instrument_id]
-    previous = _previous_round(round_)
-    loaded = _load([round_.pk] + ([previous.pk] if previous else []))
+    loaded = _load_rounds([round_] + ([previous] if previous else []))
     data = loaded[round_.pk]
     computed = _compute(round_, data, structure, k)
     behaviours = [
@@ -502,13 +613,14 @@ def _round_results(round_: Round, viewer: Viewer) -> RoundResults:
             results.previous_shown = True
 
     visibility = computed.visibility
+    results.visibility = visibility
     scores = {o.key: o.score for o in structure.options}
     results.organisation_results = _organisations(round_, data, computed, structure, viewer)
     results.groups_total = len(data.groups)
     results.hidden_total = sum(1 for org in data.groups if not visibility.organisation_shown(org))
     results.sector_results = _sectors(data, computed, structure, visibility, scores)
 
-    comments = _comments(round_, data, visibility, viewer)
+    comments, comment_counts = _first_comments(results)
     for behaviour in behaviours:
         key = behaviour.section.key
         means = computed.org_means.get(key)
@@ -536,6 +648,7 @@ def _round_results(round_: Round, viewer: Viewer) -> RoundResults:
             if computed.question_org_means.get(q.pk)
         }
         behaviour.comments = comments.get(behaviour.section.pk, [])
+        behaviour.comment_count = comment_counts.get(behaviour.section.pk, 0)
 
     lowest = min(structure.options, key=lambda o: o.score).key
     results.no_answers = [
@@ -626,27 +739,83 @@ def _sectors(data, computed, structure, visibility, scores) -> list[GroupResult]
     return rows
 
 
-def _comments(round_, data, visibility, viewer) -> dict[int, list[ShownComment]]:
-    """Comments by behaviour. Never with a person's name: responses carry none.
+# --- Comments -----------------------------------------------------------------------------
+# Never with a person's name: responses carry none. In individual mode a comment names its
+# organisation only when that organisation is shown, so a small organisation's comments
+# cannot be read as its own. A partner lead sees the names of their own organisation's
+# comments only. Every list is in the same order: by behaviour, organisation name, then
+# the order they were sent.
 
-    In individual mode a comment names its organisation only when that organisation is shown,
-    so a small organisation's comments cannot be read as its own. A partner lead sees the
-    names of their own organisation's comments only.
-    """
+COMMENT_ORDER = ("response__organisation__name", "id")
+
+
+def _sent_comments(round_: Round):
+    return Comment.objects.filter(response__round=round_, response__state=SUBMITTED)
+
+
+def _author(results: RoundResults):
+    """Who a comment may be shown as from: the organisation's name, or None."""
+    # organisation_results holds the organisations this viewer may see, with their names.
+    names = {g.key: g.name for g in results.organisation_results if g.shown}
+    viewer = results.viewer
+
+    def by(org: int | None) -> str | None:
+        if not results.visibility.organisation_shown(org):
+            return None
+        if not (viewer.sees_every_organisation or org == viewer.organisation_id):
+            return None
+        return names.get(org)
+
+    return by
+
+
+def _first_comments(results: RoundResults):
+    """Each behaviour's first COMMENTS_SHOWN comments and how many there are: two queries."""
+    by = _author(results)
+    sent = _sent_comments(results.round)
+    counts = dict(sent.values("section").annotate(n=Count("id")).values_list("section", "n"))
+    first = (
+        sent.annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=[F("section")],
+                order_by=[F(name).asc() for name in COMMENT_ORDER],
+            )
+        )
+        .filter(place__lte=COMMENTS_SHOWN)
+        .order_by("section__position", *COMMENT_ORDER)
+        .values_list("section", "text", "response__organisation")
+    )
+    comments: dict[int, list[ShownComment]] = defaultdict(list)
+    for section_id, text, org in first:
+        comments[section_id].append(ShownComment(text=text, by=by(org)))
+    return comments, counts
+
+
+def comment_page(results: RoundResults, behaviour: Behaviour, page: int) -> list[ShownComment]:
+    """One page of a behaviour's comments (COMMENTS_PER_PAGE, the first page is 1)."""
+    by = _author(results)
+    start = (page - 1) * COMMENTS_PER_PAGE
+    rows = (
+        _sent_comments(results.round)
+        .filter(section=behaviour.section)
+        .order_by(*COMMENT_ORDER)
+        .values_list("text", "response__organisation")[start : start + COMMENTS_PER_PAGE]
+    )
+    return [ShownComment(text=text, by=by(org)) for text, org in rows]
+
+
+def all_comments(results: RoundResults) -> dict[int, list[ShownComment]]:
+    """Every comment by behaviour (section id), for the JSON download: one query."""
+    by = _author(results)
     comments: dict[int, list[ShownComment]] = defaultdict(list)
     rows = (
-        Comment.objects.filter(response__round=round_, response__state=SUBMITTED)
-        .order_by("section__position", "response__organisation__name", "id")
+        _sent_comments(results.round)
+        .order_by("section__position", *COMMENT_ORDER)
         .values_list("section", "text", "response__organisation")
     )
     for section_id, text, org in rows:
-        named = visibility.organisation_shown(org) and (
-            viewer.sees_every_organisation or org == viewer.organisation_id
-        )
-        by = None
-        if named and org in data.groups:
-            by = _group_name(round_, org, data.groups[org])
-        comments[section_id].append(ShownComment(text=text, by=by))
+        comments[section_id].append(ShownComment(text=text, by=by(org)))
     return comments
 
 
@@ -712,7 +881,7 @@ def partnership_trend(partnership_id: int, until: Round | None = None) -> Trend:
             rounds = rounds.filter(opens_on__lte=until.opens_on)
         rounds = list(rounds.select_related("instrument").order_by("opens_on", "id"))
         structures = _structures({r.instrument_id for r in rounds})
-        loaded = _load([r.pk for r in rounds])
+        loaded = _load_rounds(rounds)
     k = settings.MIN_GROUP_SIZE
     points = []
     for round_ in rounds:

@@ -11,6 +11,11 @@ urlpatterns = [
         views.organisations,
         name="organisations",
     ),
+    path(
+        "rounds/<int:round_id>/results/comments/<str:behaviour>/",
+        views.comments,
+        name="comments",
+    ),
     path("partnerships/<int:partnership_id>/trend/", views.trend, name="trend"),
     # Downloads. The addresses are documented in docs/exports.md: keep them stable.
     path("rounds/<int:round_id>/board-report.pdf", views.report_pdf, name="pdf"),

@@ -2,20 +2,24 @@
 someone from another partnership gets 404, and reads one RoundResults, so every page and file
 shows the same figures and hides the same groups."""
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from sixways.partnerships.models import Partnership
 from sixways.rounds.models import Round
 
-from . import exports, pdf, slides
+from . import downloads, exports, slides
 from .presenters import key_points, round_charts, trend_charts
-from .queries import partnership_trend, round_results, viewer_for
+from .queries import (
+    COMMENTS_PER_PAGE,
+    comment_page,
+    partnership_trend,
+    round_results,
+    viewer_for,
+)
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,6 +66,34 @@ def organisations(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
+def comments(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
+    """A behaviour's comments a page at a time: the overview shows only the first few."""
+    round_, results = _results(request, round_id)
+    b = next((b for b in results.behaviours if b.section.key == behaviour), None)
+    if not results.shows_figures or b is None:
+        raise Http404("No such behaviour, or no comments shown for this round")
+    pages = max(1, -(-b.comment_count // COMMENTS_PER_PAGE))
+    page = request.GET.get("page", "1")
+    if not page.isdigit() or not 1 <= int(page) <= pages:
+        raise Http404("No such page of comments")
+    page = int(page)
+    return render(
+        request,
+        "results/comments.jinja",
+        {
+            "round": round_,
+            "results": results,
+            "b": b,
+            "comments": comment_page(results, b, page),
+            "page": page,
+            "pages": pages,
+            "per_page": COMMENTS_PER_PAGE,
+        },
+    )
+
+
+@require_safe
+@login_required
 def trend(request: HttpRequest, partnership_id: int) -> HttpResponse:
     partnership = get_object_or_404(Partnership.objects.for_user(request.user), pk=partnership_id)
     data = partnership_trend(partnership.pk)
@@ -99,20 +131,8 @@ def _not_available(request, round_, results, message: str, status: int) -> HttpR
 @login_required
 def report_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
     round_, results = _results(request, round_id)
-    trend_data = partnership_trend(round_.partnership_id, until=round_)
-    context = {
-        "round": round_,
-        "results": results,
-        "charts": round_charts(results),
-        "key_points": key_points(results),
-        "trend": trend_data,
-        "trend_charts": trend_charts(trend_data),
-        "generated_at": timezone.now(),
-        "site_url": settings.SITE_URL,
-    }
-    return _attachment(
-        pdf.report_pdf(request, context), "application/pdf", _filename(round_, "board-report.pdf")
-    )
+    content = downloads.kept(results, downloads.PDF)
+    return _attachment(content, "application/pdf", _filename(round_, "board-report.pdf"))
 
 
 @require_safe
@@ -128,7 +148,7 @@ def summary_pptx(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def results_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
     round_, results = _results(request, round_id)
-    content = exports.workbook(results, key_points(results))
+    content = downloads.kept(results, downloads.XLSX)
     return _attachment(content, XLSX, _filename(round_, "results.xlsx"))
 
 
@@ -162,8 +182,13 @@ def responses_csv(request: HttpRequest, round_id: int) -> HttpResponse:
             "Its scores are still on the results page.",
             409,
         )
-    content = exports.responses_csv(results)
-    return _attachment(content, "text/csv; charset=utf-8", _filename(round_, "responses.csv"))
+    # Streamed a thousand rows at a time: the worker never holds the whole file as text.
+    response = StreamingHttpResponse(
+        exports.responses_csv_chunks(results), content_type="text/csv; charset=utf-8"
+    )
+    filename = _filename(round_, "responses.csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @require_safe

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 
+from sixways.accounts import audit
+
 from .models import Invitation, Round
 
 
@@ -20,6 +22,13 @@ class RoundAdmin(admin.ModelAdmin):
                 _, token = Invitation.issue(round_, partner.organisation)
                 link = settings.SITE_URL + reverse("rounds:start", args=[token])
                 messages.info(request, f"{round_} – {partner.organisation}: {link}")
+                audit.record(
+                    request,
+                    "link.created",
+                    round_.partnership,
+                    round_,
+                    detail=f"{partner.organisation.name}, by a service administrator",
+                )
 
 
 @admin.register(Invitation)

@@ -3,7 +3,9 @@ remind, close and reopen, and record a partnership's agreed answers.
 
 Rounds are fetched through `Round.objects.for_user`: another partnership's facilitator gets 404,
 and every page that changes something asks for `roles=CHANGERS`, so observers get 404 there.
-Every change is a POST; opening a page never changes anything.
+Every change is a POST; opening a page never changes anything, and every change is written
+to the partnership's activity log (sixways/accounts/audit.py): counts and names of
+organisations, never participants' email addresses, answers or comments.
 """
 
 import datetime
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from sixways.accounts import audit
 from sixways.design.forms import error_list
 from sixways.instruments.loading import current
 from sixways.instruments.models import Option, Question, Section
@@ -117,6 +120,7 @@ def create(request: HttpRequest, partnership_id: int) -> HttpResponse:
         form.instance.partnership = partnership
         with transaction.atomic():
             round_ = form.save()
+            audit.record(request, "round.created", partnership, round_)
         messages.success(request, f"‘{round_.title}’ has been set up. Open it when you are ready.")
         return redirect("rounds:detail", round_.pk)
     return _page(
@@ -143,7 +147,9 @@ def edit(request: HttpRequest, round_id: int) -> HttpResponse:
         .order_by("name"),
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            audit.record(request, "round.changed", round_.partnership, round_)
         messages.success(request, "The round has been saved.")
         return redirect("rounds:detail", round_.pk)
     return _page(
@@ -238,6 +244,7 @@ def open_round(request: HttpRequest, round_id: int) -> HttpResponse:
             round_.open(request.user)
         except StatusChanged:
             return _wrong_status(request, round_, "This round has already been opened.")
+        audit.record(request, "round.opened", round_.partnership, round_)
         messages.success(request, f"‘{round_.title}’ is open.")
         return redirect("rounds:detail", round_.pk)
     return render(
@@ -260,6 +267,7 @@ def close(request: HttpRequest, round_id: int) -> HttpResponse:
             round_.close(request.user, form.cleaned_data["reason"])
         except StatusChanged:
             return _wrong_status(request, round_, "Someone else closed this round already.")
+        audit.record(request, "round.closed", round_.partnership, round_)
         messages.success(
             request,
             f"‘{round_.title}’ is closed. Answers not sent by now are kept but not counted.",
@@ -280,6 +288,13 @@ def reopen(request: HttpRequest, round_id: int) -> HttpResponse:
             round_.reopen(request.user, form.cleaned_data["closes_on"], form.cleaned_data["reason"])
         except StatusChanged:
             return _wrong_status(request, round_, "Someone else reopened this round already.")
+        audit.record(
+            request,
+            "round.reopened",
+            round_.partnership,
+            round_,
+            detail=f"Open until {round_.closes_on:%-d %B %Y}",
+        )
         messages.success(
             request, f"‘{round_.title}’ is open again until {round_.closes_on:%-d %B %Y}."
         )
@@ -311,6 +326,15 @@ def invite_people(request: HttpRequest, round_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         organisation = form.cleaned_data["organisation"]
         deliveries, already = invite(round_, organisation, form.cleaned_data["emails"])
+        # The addresses stay out of the log: they are deleted after the round closes.
+        audit.record(
+            request,
+            "round.invited",
+            round_.partnership,
+            round_,
+            detail=f"{len(deliveries)} invited from {organisation.name}"
+            + (f", {len(already)} invited already" if already else ""),
+        )
         tasks.queue(deliveries)
         if deliveries:
             count = len(deliveries)
@@ -334,6 +358,12 @@ def invite_people(request: HttpRequest, round_id: int) -> HttpResponse:
     )
 
 
+def _link_kind(round_: Round) -> str:
+    if round_.mode == Mode.ORGANISATIONAL:
+        return Invitation.Kind.ORGANISATIONAL
+    return Invitation.Kind.SHARED
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def links(request: HttpRequest, round_id: int) -> HttpResponse:
@@ -351,20 +381,28 @@ def links(request: HttpRequest, round_id: int) -> HttpResponse:
         )
         if organisation is None or round_.status != Status.OPEN:
             return redirect("rounds:links", round_.pk)
+        existed = Invitation.objects.filter(
+            round=round_, organisation=organisation, kind=_link_kind(round_)
+        ).exists()
         invitation = organisation_link(round_, organisation)
+        if not existed:
+            audit.record(
+                request, "link.created", round_.partnership, round_, detail=organisation.name
+            )
         if request.POST.get("action") == "replace":
             invitation.replace_token()
+            audit.record(
+                request, "link.replaced", round_.partnership, round_, detail=organisation.name
+            )
             messages.success(
                 request,
                 f"{organisation.name} has a new link. The old one no longer works.",
             )
         return redirect(reverse("rounds:links", args=[round_.pk]) + f"#org-{organisation.pk}")
-    kind = (
-        Invitation.Kind.ORGANISATIONAL
-        if round_.mode == Mode.ORGANISATIONAL
-        else Invitation.Kind.SHARED
-    )
-    existing = {i.organisation_id: i for i in Invitation.objects.filter(round=round_, kind=kind)}
+    existing = {
+        i.organisation_id: i
+        for i in Invitation.objects.filter(round=round_, kind=_link_kind(round_))
+    }
     return render(
         request,
         "rounds/manage/links.jinja",
@@ -383,6 +421,13 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
         return _wrong_status(request, round_, "Reminders can only be sent while a round is open.")
     if request.method == "POST":
         deliveries = queue_reminders(round_)
+        audit.record(
+            request,
+            "round.reminded",
+            round_.partnership,
+            round_,
+            detail=f"{len(deliveries)} reminder{'s' if len(deliveries) != 1 else ''}",
+        )
         tasks.queue(deliveries)
         if deliveries:
             count = len(deliveries)
@@ -413,6 +458,13 @@ def emails(request: HttpRequest, round_id: int) -> HttpResponse:
             retries = [
                 Delivery.objects.create(invitation=d.invitation, kind=d.kind) for d in failed
             ]
+            audit.record(
+                request,
+                "round.emails-retried",
+                round_.partnership,
+                round_,
+                detail=f"{len(retries)} email{'s' if len(retries) != 1 else ''}",
+            )
         tasks.queue(retries)
         messages.success(request, f"Trying again to send {len(retries)} emails.")
         return redirect("rounds:emails", round_.pk)
@@ -449,6 +501,7 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
     form = AgreedForm(sections, questions, options, data, initial=initial)
     if request.method == "POST" and form.is_valid():
         agree = request.POST.get("action") == "agree"
+        was_agreed = response.submitted
         try:
             missing = save_agreed(
                 response, form.cleaned_data["version"], form.answers(), form.comments(), agree=agree
@@ -463,6 +516,13 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
             form.is_valid()
             status = 409
         else:
+            # Saved, even when some answers are missing: what was sent is kept as a draft.
+            audit.record(
+                request,
+                "agreed.agreed" if response.submitted and not was_agreed else "agreed.saved",
+                round_.partnership,
+                round_,
+            )
             if not missing:
                 messages.success(
                     request,

@@ -208,7 +208,7 @@ class InvitationQuerySet(models.QuerySet):
         """The invitation a link's token opens, or None. Only the token's hash is stored."""
         if not token or len(token) > 100:
             return None
-        return self.select_related("round").filter(token_hash=hash_token(token)).first()
+        return self.select_related("round__instrument").filter(token_hash=hash_token(token)).first()
 
 
 class Invitation(models.Model):
@@ -348,6 +348,9 @@ class Answer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="one_answer_per_question")
         ]
+        # The results count answers by question and option for a round's responses: with the
+        # option in the index the database never reads the answers table itself.
+        indexes = [models.Index(fields=["response", "question", "option"], name="answer_counts")]
 
     def __str__(self) -> str:
         return f"{self.question.key}: {self.option.label}"
@@ -396,19 +399,65 @@ def _lock(response: Response) -> Response:
     return fresh
 
 
+class InstrumentParts:
+    """An instrument's sections, questions (each with its section) and answer options.
+
+    Instruments are never edited once a round uses them, so each worker reads them once. The
+    key includes when the instrument was loaded, so a new instrument that reuses an id (after
+    a rolled-back test, say) is read afresh.
+    """
+
+    def __init__(self, instrument: Instrument):
+        self.sections = list(Section.objects.filter(instrument=instrument))
+        by_id = {section.pk: section for section in self.sections}
+        self.questions = list(Question.objects.filter(instrument=instrument))
+        for question in self.questions:
+            question.section = by_id[question.section_id]
+        self.options = list(Option.objects.filter(instrument=instrument))
+        self.options_by_id = {option.pk: option for option in self.options}
+
+    def questions_in(self, section: Section) -> list[Question]:
+        return [q for q in self.questions if q.section_id == section.pk]
+
+
+_parts: dict[tuple, InstrumentParts] = {}
+
+
+def instrument_parts(instrument: Instrument) -> InstrumentParts:
+    key = (instrument.pk, instrument.loaded_at, instrument.content_hash)
+    parts = _parts.get(key)
+    if parts is None:
+        parts = _parts[key] = InstrumentParts(instrument)
+    return parts
+
+
 def save_section(
     response: Response, section: Section, answers: dict[Question, Option], comment: str
 ) -> None:
-    """Save one page of a draft: its answers and its comment, all or nothing."""
+    """Save one page of a draft: its answers and its comment, all or nothing.
+
+    Each is one INSERT ... ON CONFLICT DO UPDATE (SQLite and PostgreSQL), made while the
+    response and its round are locked, so a page saved from two tabs at once ends as one tab's
+    whole page and nothing is saved after the round closes or the response is sent.
+    """
     with transaction.atomic():
         _lock(response)
-        for question, option in answers.items():
-            Answer.objects.update_or_create(
-                response=response, question=question, defaults={"option": option}
+        if answers:
+            Answer.objects.bulk_create(
+                [
+                    Answer(response_id=response.pk, question_id=q.pk, option_id=o.pk)
+                    for q, o in answers.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["response", "question"],
+                update_fields=["option"],
             )
         if comment.strip():
-            Comment.objects.update_or_create(
-                response=response, section=section, defaults={"text": comment.strip()}
+            Comment.objects.bulk_create(
+                [Comment(response_id=response.pk, section_id=section.pk, text=comment.strip())],
+                update_conflicts=True,
+                unique_fields=["response", "section"],
+                update_fields=["text"],
             )
         else:
             Comment.objects.filter(response=response, section=section).delete()
@@ -421,9 +470,7 @@ def submit(response: Response) -> None:
         fresh = _lock(response)
         answered = set(fresh.answers.values_list("question_id", flat=True))
         missing = [
-            q
-            for q in Question.objects.filter(instrument_id=fresh.round.instrument_id)
-            if q.pk not in answered
+            q for q in instrument_parts(response.round.instrument).questions if q.pk not in answered
         ]
         if missing:
             raise Incomplete(missing)

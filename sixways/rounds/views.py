@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from sixways.design.forms import error_list
-from sixways.instruments.models import Option, Question, Section
 
 from .forms import SectionForm
 from .models import (
@@ -23,6 +22,7 @@ from .models import (
     Response,
     RoundClosed,
     Status,
+    instrument_parts,
     save_section,
     submit,
 )
@@ -43,20 +43,12 @@ def _current_response(request: HttpRequest) -> Response | None:
     response_id = request.session.get(SESSION_KEY)
     if not isinstance(response_id, int):
         return None
-    return (
-        Response.objects.select_related("round__instrument", "organisation", "invitation")
-        .filter(pk=response_id)
-        .first()
-    )
-
-
-def _sections(response: Response) -> list[Section]:
-    return list(Section.objects.filter(instrument_id=response.round.instrument_id))
+    return Response.objects.select_related("round__instrument").filter(pk=response_id).first()
 
 
 def _first_unanswered_url(response: Response) -> str:
     answered = set(response.answers.values_list("question_id", flat=True))
-    for question in Question.objects.filter(instrument_id=response.round.instrument_id):
+    for question in instrument_parts(response.round.instrument).questions:
         if question.pk not in answered:
             return reverse("rounds:section", args=[question.section.position])
     return reverse("rounds:check")
@@ -84,7 +76,9 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 with transaction.atomic():
                     response = Response.objects.create(
-                        round=round_, invitation=invitation, organisation=invitation.organisation
+                        round=round_,
+                        invitation=invitation,
+                        organisation_id=invitation.organisation_id,
                     )
             except IntegrityError:
                 # A double press: the first one created it.
@@ -104,7 +98,7 @@ def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpR
             "invitation": invitation,
             "response": response,
             "shared": invitation.kind == Invitation.Kind.SHARED,
-            "sections": Section.objects.filter(instrument_id=round_.instrument_id),
+            "sections": instrument_parts(round_.instrument).sections,
         },
     )
 
@@ -156,16 +150,22 @@ def _participant_view(view):
 def section(request: HttpRequest, response: Response, number: int) -> HttpResponse:
     if response.submitted:
         return redirect("rounds:sent")
-    sections = _sections(response)
+    parts = instrument_parts(response.round.instrument)
+    sections = parts.sections
     if not 1 <= number <= len(sections):
         raise Http404
     this = sections[number - 1]
-    questions = list(this.questions.all())
-    options = list(Option.objects.filter(instrument_id=response.round.instrument_id))
-    saved = {a.question_id: a.option.key for a in response.answers.select_related("option")}
-    comment = Comment.objects.filter(response=response, section=this).first()
+    questions = parts.questions_in(this)
+    options = parts.options
+    saved = {
+        question_id: parts.options_by_id[option_id].key
+        for question_id, option_id in response.answers.values_list("question_id", "option_id")
+    }
     initial = {f"q{q.key.replace('.', '_')}": saved.get(q.pk) for q in questions}
-    initial["comment"] = comment.text if comment else ""
+    if request.method == "GET":
+        # A posted form shows what was posted; only a fresh page shows the saved comment.
+        comment = Comment.objects.filter(response=response, section=this).first()
+        initial["comment"] = comment.text if comment else ""
 
     form = SectionForm(this, questions, options, request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -202,12 +202,15 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
 
 def _summary(response: Response) -> list[dict]:
     """Each behaviour with its questions, the answer given (or None) and the comment."""
-    instrument_id = response.round.instrument_id
-    answers = {a.question_id: a.option.label for a in response.answers.select_related("option")}
-    comments = {c.section_id: c.text for c in response.comments.all()}
-    questions = Question.objects.filter(instrument_id=instrument_id)
+    parts = instrument_parts(response.round.instrument)
+    answers = {
+        question_id: parts.options_by_id[option_id].label
+        for question_id, option_id in response.answers.values_list("question_id", "option_id")
+    }
+    comments = dict(response.comments.values_list("section_id", "text"))
+    questions = parts.questions
     summary = []
-    for section_ in Section.objects.filter(instrument_id=instrument_id):
+    for section_ in parts.sections:
         summary.append(
             {
                 "section": section_,

@@ -119,6 +119,17 @@
         offenders.set(owner, right);
       }
     }
+    // A table may scroll, but its caption names it and must be readable without scrolling:
+    // the caption is as wide as the table, so a long one runs off a narrow screen.
+    for (const caption of document.querySelectorAll("caption")) {
+      if (!this.visible(caption) || getComputedStyle(caption).overflow === "hidden") continue;
+      const box = caption.closest(".sixways-table-scroll");
+      const edge = Math.min(width, box ? box.getBoundingClientRect().right : width);
+      const range = document.createRange();
+      range.selectNodeContents(caption);
+      const right = Math.max(0, ...[...range.getClientRects()].map((r) => r.right));
+      if (right > edge + 1) offenders.set(caption, right);
+    }
     for (const [el, right] of [...offenders].slice(0, 5)) {
       problems.push(`${this.describe(el)} runs off a ${width}px-wide screen (right edge at ${Math.round(right)}px)`);
     }

@@ -148,6 +148,8 @@ KWARG_VALUES: dict[str, Callable[[World], list]] = {
     "membership_id": lambda w: [w.users["observer"].memberships.get().pk],
     "user_id": lambda w: [w.users["observer"].pk],
     "role_invitation_id": lambda w: [w.role_invitation.pk],
+    # A behaviour's key in the instrument (results:comments).
+    "behaviour": lambda w: ["1"],
     # django-allauth's emailed links: a made-up key shows its "link not valid" page.
     "key": lambda w: ["made-up-key-for-the-crawl"],
     "uidb36": lambda w: ["0"],

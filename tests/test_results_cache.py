@@ -1,0 +1,219 @@
+"""Speed without changing what anyone sees: closed rounds' results are kept (per round and the
+viewer's view), comments come a page at a time, and closed rounds' board report and workbook
+are built once and kept."""
+
+import io
+import re
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from sixways.partnerships.models import Membership, Role, Sector
+from sixways.results import downloads, pdf
+from sixways.results.queries import COMMENTS_PER_PAGE, COMMENTS_SHOWN, Viewer, round_results
+from sixways.rounds.models import Answer, Round, Status
+from tests.conftest import add_organisation, make_round, make_user, send_response
+
+
+@pytest.fixture
+def _downloads_empty(db):
+    # A database table: each test's rows are rolled back, but a test may clear it itself.
+    caches["downloads"].clear()
+    yield
+    caches["downloads"].clear()
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def overview(client, round_) -> str:
+    response = client.get(reverse("results:round", args=[round_.pk]))
+    assert response.status_code == 200
+    return text(response.content.decode())
+
+
+def closed_round(partnership, instrument, sizes):
+    """A closed individual round: {organisation name: (respondents, pattern)}."""
+    round_ = make_round(partnership, instrument)
+    orgs = {}
+    for name, (count, pattern) in sizes.items():
+        orgs[name] = add_organisation(partnership, name, Sector.NHS_TRUST)
+        for _ in range(count):
+            send_response(round_, orgs[name], pattern)
+    round_.close()
+    return round_, orgs
+
+
+def test_a_closed_rounds_results_are_kept_until_it_reopens(
+    client, facilitator, partnership, instrument
+):
+    round_, orgs = closed_round(partnership, instrument, {"Alpha Trust": (6, "333333")})
+    client.force_login(facilitator)
+    assert "6 responses sent" in overview(client, round_)
+    with CaptureQueriesContext(connection) as first:
+        overview(client, round_)
+    assert round_results(round_).cached
+    # Reopened and answered again: the new response counts at once, and again once it closes.
+    round_.refresh_from_db()
+    round_.reopen(facilitator, round_.closes_on, "One more team")
+    send_response(round_, orgs["Alpha Trust"], "000000")
+    assert "7 responses sent" in overview(client, round_)
+    Round.objects.get(pk=round_.pk).close()
+    assert "7 responses sent" in overview(client, round_)
+    assert len(first) < 20
+
+
+def test_an_open_rounds_results_are_never_kept(client, facilitator, partnership, instrument):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    for _ in range(5):
+        send_response(round_, org)
+    client.force_login(facilitator)
+    assert "5 responses sent" in overview(client, round_)
+    send_response(round_, org)
+    assert "6 responses sent" in overview(client, round_)
+    assert not round_results(round_).cached
+
+
+def test_kept_results_follow_the_retention_rules(client, facilitator, partnership, instrument):
+    from sixways.accounts.retention import apply_retention
+
+    round_, _ = closed_round(partnership, instrument, {"Alpha Trust": (6, "321032")})
+    client.force_login(facilitator)
+    before = overview(client, round_)
+    assert "answers and comments were deleted" not in before
+    apply_retention(now=round_.closed_at + __import__("datetime").timedelta(days=4 * 365))
+    assert not Answer.objects.filter(response__round=round_).exists()
+    after = overview(client, round_)
+    assert "answers and comments were deleted" in after
+
+
+def test_a_partner_lead_never_gets_the_facilitators_kept_results(
+    client, django_user_model, facilitator, partnership, instrument
+):
+    round_, orgs = closed_round(
+        partnership,
+        instrument,
+        {"Alpha Trust": (6, "333333"), "Beta Trust": (6, "111111"), "Gamma Trust": (6, "222222")},
+    )
+    client.force_login(facilitator)
+    assert "Beta Trust" in text(
+        client.get(reverse("results:organisations", args=[round_.pk])).content.decode()
+    )
+    lead = make_user(django_user_model, "lead@alpha.example")
+    Membership.objects.create(
+        user=lead, partnership=partnership, role=Role.PARTNER_LEAD, organisation=orgs["Alpha Trust"]
+    )
+    client.force_login(lead)
+    html = text(client.get(reverse("results:organisations", args=[round_.pk])).content.decode())
+    assert "Alpha Trust" in html and "Beta Trust" not in html
+    book = load_workbook(io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content))
+    assert "Responses" not in book.sheetnames
+    assert "Beta Trust" not in str([list(s.values) for s in book.worksheets])
+
+
+def test_comments_come_a_page_at_a_time(client, facilitator, outsider, partnership, instrument):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    count = COMMENTS_PER_PAGE + 3
+    for index in range(count):
+        send_response(round_, org, "333333", {"2": f"Comment number {index:03d}."})
+    client.force_login(facilitator)
+    page = overview(client, round_)
+    assert page.count("Comment number") == COMMENTS_SHOWN
+    assert f"Read all {count} comments about behaviour 2" in page
+    url = reverse("results:comments", args=[round_.pk, "2"])
+    first = text(client.get(url).content.decode())
+    assert first.count("Comment number") == COMMENTS_PER_PAGE
+    assert "Comment number 000." in first and "page 1 of 2" in first
+    second = text(client.get(url + "?page=2").content.decode())
+    assert second.count("Comment number") == 3
+    assert f"Comment number {count - 1:03d}." in second
+    for wrong in ("?page=3", "?page=0", "?page=x"):
+        assert client.get(url + wrong).status_code == 404
+    assert client.get(reverse("results:comments", args=[round_.pk, "9"])).status_code == 404
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+
+
+def test_comments_are_not_paged_while_too_few_have_answered(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    for _ in range(3):
+        send_response(round_, org, "333333", {"1": "Too few to show."})
+    client.force_login(facilitator)
+    url = reverse("results:comments", args=[round_.pk, "1"])
+    assert client.get(url).status_code == 404
+
+
+def test_the_number_of_queries_of_a_closed_round_does_not_grow(
+    client, facilitator, partnership, instrument
+):
+    client.force_login(facilitator)
+
+    def queries(round_) -> int:
+        urls = [
+            reverse("results:round", args=[round_.pk]),
+            reverse("results:comments", args=[round_.pk, "1"]),
+        ]
+        for url in urls:
+            client.get(url)  # the first visit works the results out and keeps them
+        with CaptureQueriesContext(connection) as captured:
+            for url in urls:
+                assert client.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    small, _ = closed_round(partnership, instrument, {"Alpha Trust": (5, "333333")})
+    sizes = {f"Org {i}": (5 + i, "321032") for i in range(6)}
+    large = make_round(partnership, instrument, title="Spring 2027")
+    large.delete()
+    large, _ = closed_round(partnership, instrument, sizes)
+    assert queries(small) == queries(large)
+
+
+@pytest.mark.usefixtures("_downloads_empty")
+def test_a_closed_rounds_board_report_and_workbook_are_built_once(
+    client, facilitator, partnership, instrument, monkeypatch
+):
+    round_, _ = closed_round(partnership, instrument, {"Alpha Trust": (6, "333333")})
+    built = []
+    real = pdf.report_pdf
+    monkeypatch.setattr(pdf, "report_pdf", lambda *a: built.append(1) or real(*a))
+    client.force_login(facilitator)
+    first = client.get(reverse("results:pdf", args=[round_.pk])).content
+    second = client.get(reverse("results:pdf", args=[round_.pk])).content
+    assert first == second and len(built) == 1
+    # The background task builds what a facilitator gets, and builds nothing twice.
+    caches["downloads"].clear()
+    assert downloads.build_for_round(round_.pk) == "built"
+    assert client.get(reverse("results:pdf", args=[round_.pk])).status_code == 200
+    assert len(built) == 2
+    book = load_workbook(io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content))
+    assert "Responses" in book.sheetnames
+
+
+@pytest.mark.usefixtures("_downloads_empty")
+def test_an_open_rounds_downloads_are_built_every_time(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    for _ in range(5):
+        send_response(round_, org)
+    assert downloads.build_for_round(round_.pk) == "not closed"
+    client.force_login(facilitator)
+    before = load_workbook(
+        io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content)
+    )
+    send_response(round_, org)
+    after = load_workbook(io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content))
+    assert before["Responses"].max_row + 1 == after["Responses"].max_row
+    assert round_.status == Status.OPEN
+    assert not round_results(round_, Viewer(role=Role.FACILITATOR)).cached
