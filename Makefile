@@ -31,10 +31,10 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 test: install browser-deps
-	$(VENV)/pytest -n auto --dist worksteal
+	$(VENV)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 test-fast: install
-	$(VENV)/pytest -n auto --dist worksteal -m "not browser"
+	$(VENV)/pytest -n auto --dist worksteal -m "not browser" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/ruff check .

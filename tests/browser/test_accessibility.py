@@ -61,6 +61,7 @@ def _check(page, label: str, problems: list[str]) -> None:
         problems.extend(f"{label}: {p}" for p in crawl.page_problems(page))
 
 
+@pytest.mark.crawl
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_meets_wcag_22_aa(role, world, live_server, browser):
     client = crawl.signed_in_client(world, role)
