@@ -43,6 +43,7 @@ def environment(**options) -> Environment:
         debug=settings.DEBUG,
         min_group_size=settings.MIN_GROUP_SIZE,
         field_params=field_params,
+        participant_cookie=settings.PARTICIPANT_COOKIE_NAME,
     )
     # skipLink, header, footer, radios and the like, rendered once per set of parameters.
     # A template that imports the NHS macro itself still gets the uncached one.

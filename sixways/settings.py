@@ -6,6 +6,7 @@ silently wrong setting.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -162,6 +163,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_PATH") or None}
+    # Opening a SQLite connection (the pragmas above, Django's functions) was a tenth of a
+    # participant page's time: each worker keeps its connection, as with PostgreSQL.
+    DATABASES["default"]["CONN_MAX_AGE"] = 600
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,6 +188,9 @@ LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "partnerships:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 SESSION_COOKIE_AGE = 60 * 60 * 8
+# Participants are not signed in: a signed cookie names their response (sixways/rounds/
+# participant.py). It lasts as long as a session would.
+PARTICIPANT_COOKIE_NAME = "participant"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -313,7 +321,8 @@ CACHES = {
 }
 # Wrong participant links from one network address before it is asked to wait.
 PARTICIPANT_LINK_FAILURES = os.environ.get("PARTICIPANT_LINK_FAILURES", "20/h")
-RATELIMIT_IP_META_KEY = "sixways.accounts.middleware.client_ip"
+if not re.fullmatch(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]", PARTICIPANT_LINK_FAILURES):
+    raise ImproperlyConfigured("PARTICIPANT_LINK_FAILURES must look like 20/h or 50/10m")
 
 # --- Privacy --------------------------------------------------------------------------------
 # No group with fewer respondents than this is shown on its own in individual mode.
@@ -359,6 +368,7 @@ if HTTPS:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    PARTICIPANT_COOKIE_NAME = "__Host-participant"
 
 # --- Static files ---------------------------------------------------------------------------
 # The NHS.UK frontend CSS refers to its images at /assets/images/, so static files live there.

@@ -98,6 +98,18 @@ ALL_YES = {
 }
 
 
+def cookie_value(response_id: int, given_at: int) -> str:
+    """A participant cookie's value, as if given at `given_at` (a Unix time)."""
+    from django.conf import settings
+    from django.http import HttpResponse
+
+    from sixways.rounds import participant
+
+    carrier = HttpResponse()
+    participant.give(carrier, response_id, given_at)
+    return carrier.cookies[settings.PARTICIPANT_COOKIE_NAME].value
+
+
 def section_data(number: int, value: str = "yes", **extra) -> dict:
     data = {k: value for k in ALL_YES if k.startswith(f"q{number}_")}
     data["action"] = "continue"

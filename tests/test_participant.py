@@ -1,10 +1,11 @@
 """The participant journey, through HTTP, with no JavaScript."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from sixways.rounds.models import Answer, Comment, Invitation, Response, Status
-from tests.conftest import make_round, section_data
+from tests.conftest import cookie_value, make_round, section_data
 
 
 def start(client, token):
@@ -64,7 +65,7 @@ def test_opening_a_link_changes_nothing(client, link):
     for _ in range(3):
         assert client.get(reverse("rounds:start", args=[link])).status_code == 200
     assert not Response.objects.exists()
-    assert "participant_response" not in client.session
+    assert settings.PARTICIPANT_COOKIE_NAME not in client.cookies
 
 
 def test_the_token_is_swapped_for_a_session(client, link):
@@ -72,6 +73,40 @@ def test_the_token_is_swapped_for_a_session(client, link):
     assert link not in response["Location"]
     page = client.get(response["Location"])
     assert link not in page.content.decode()
+
+
+def test_the_cookie_names_the_response_and_nothing_is_kept_on_the_server(client, link):
+    from django.contrib.sessions.models import Session
+
+    start(client, link)
+    assert client.get(reverse("rounds:section", args=[1])).status_code == 200
+    cookie = client.cookies[settings.PARTICIPANT_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert not cookie["max-age"]  # ends when the browser closes
+    assert not Session.objects.exists()
+
+
+@pytest.mark.parametrize("change", ["forged", "other response", "ended", "erased"])
+def test_a_cookie_that_is_not_good_asks_for_the_link_again(client, link, change):
+    import time
+
+    start(client, link)
+    mine = Response.objects.get()
+    name = settings.PARTICIPANT_COOKIE_NAME
+    now = int(time.time())
+    if change == "forged":
+        client.cookies[name] = f"{mine.pk + 1}.{now}:forged"
+    elif change == "other response":
+        # The signature covers the id: changing it breaks the cookie.
+        value = cookie_value(mine.pk, now)
+        client.cookies[name] = value.replace(f"{mine.pk}.", f"{mine.pk + 1}.", 1)
+    elif change == "ended":
+        client.cookies[name] = cookie_value(mine.pk, now - settings.SESSION_COOKIE_AGE - 1)
+    else:
+        mine.delete()
+    response = client.get(reverse("rounds:section", args=[1]))
+    assert response.status_code == 403
+    assert "Open the link you were sent" in response.content.decode()
 
 
 def test_a_draft_resumes_where_the_person_left_off(client, link):

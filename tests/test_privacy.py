@@ -200,12 +200,14 @@ def test_the_privacy_page_states_what_the_settings_say(client, settings):
     settings.ANSWER_RETENTION_DAYS = 2 * 365
     settings.SESSION_COOKIE_NAME = "__Host-sessionid"
     settings.CSRF_COOKIE_NAME = "__Host-csrftoken"
+    settings.PARTICIPANT_COOKIE_NAME = "__Host-participant"
     page = client.get(reverse("privacy")).content.decode()
     assert "We delete it 45 days after the round closes" in page
     assert "We delete your answers and comments 2 years after the round closes" in page
-    # Every cookie the service sets: the session, the CSRF token and the messages.
-    assert "We use 3 cookies" in page
-    for name in ("__Host-sessionid", "__Host-csrftoken", "messages"):
+    # Every cookie the service sets: the session, the participant's, the CSRF token and the
+    # messages.
+    assert "We use 4 cookies" in page
+    for name in ("__Host-sessionid", "__Host-participant", "__Host-csrftoken", "messages"):
         assert f'<td class="nhsuk-table__cell">{name}</td>' in page
     assert "After 8 hours" in page
 

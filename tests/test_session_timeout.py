@@ -1,11 +1,15 @@
 """The session timeout warning's two addresses: how long is left, and "give me more time"."""
 
 import datetime
+import time
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
+
+from sixways.rounds.models import Response
+from tests.conftest import cookie_value
 
 
 def _session(client) -> Session:
@@ -47,13 +51,36 @@ def test_it_gives_a_signed_in_person_the_full_time_again(client, facilitator):
     assert left > datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
+def _participant_ends_in(client, seconds: int) -> None:
+    given_at = int(time.time()) - settings.SESSION_COOKIE_AGE + seconds
+    client.cookies[settings.PARTICIPANT_COOKIE_NAME] = cookie_value(
+        Response.objects.get().pk, given_at
+    )
+
+
+def test_it_says_how_long_a_participant_has_left(client, link):
+    client.post(reverse("rounds:start", args=[link]))
+    _participant_ends_in(client, 600)
+    assert 590 <= client.get(reverse("session")).json()["expires_in"] <= 600
+
+
 def test_it_gives_a_participant_the_full_time_again(client, link):
     client.post(reverse("rounds:start", args=[link]))
-    _ends_in(client, 60)
-    client.post(reverse("session-extend"), headers={"accept": "application/json"})
-    assert _session(client).expire_date - timezone.now() > datetime.timedelta(hours=7)
+    _participant_ends_in(client, 60)
+    response = client.post(reverse("session-extend"), headers={"accept": "application/json"})
+    assert response.json() == {"expires_in": settings.SESSION_COOKIE_AGE}
+    left = client.get(reverse("session")).json()["expires_in"]
+    assert left > settings.SESSION_COOKIE_AGE - 60
     # Still the same participant: the questions carry on where they were.
     assert client.get(reverse("rounds:section", args=[1])).status_code == 200
+
+
+def test_it_cannot_bring_back_a_participant_whose_time_has_ended(client, link):
+    client.post(reverse("rounds:start", args=[link]))
+    _participant_ends_in(client, -1)
+    response = client.post(reverse("session-extend"), headers={"accept": "application/json"})
+    assert response.json() == {"expires_in": None}
+    assert client.get(reverse("rounds:section", args=[1])).status_code == 403
 
 
 def test_it_cannot_bring_back_a_session_that_has_ended(client, facilitator):

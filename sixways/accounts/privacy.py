@@ -26,10 +26,14 @@ def notice() -> dict:
     cookies = [
         {
             "name": settings.SESSION_COOKIE_NAME,
-            "purpose": "Keeps you signed in, or remembers which answers are yours while you "
-            "answer the questions.",
-            "expires": f"After {hours} hours. If you signed in, also when you close your "
-            "browser or sign out.",
+            "purpose": "Keeps you signed in.",
+            "expires": f"After {hours} hours, when you close your browser or when you sign out.",
+        },
+        {
+            "name": settings.PARTICIPANT_COOKIE_NAME,
+            "purpose": "Remembers which answers are yours while you answer the questions, so "
+            "you need your link only once.",
+            "expires": f"After {hours} hours, or when you close your browser.",
         },
         {
             "name": settings.CSRF_COOKIE_NAME,

@@ -2,6 +2,7 @@
 
 A session lasts SESSION_COOKIE_AGE (8 hours) from when it was last saved, not from the last
 page seen, so someone working through the afternoon can be signed out in the middle of a form.
+A participant's cookie (sixways/rounds/participant.py) lasts as long from when it was given.
 Every page with a session carries a warning dialog (templates/design/session_timeout.jinja);
 static/sixways/app.js asks `status` how long is left, opens the dialog a few minutes before the
 end, and `extend` starts the full time again. Participants lose nothing when it ends anyway:
@@ -15,6 +16,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+
+from sixways.rounds import participant
 
 DATABASE_ENGINES = {
     "django.contrib.sessions.backends.db",
@@ -30,7 +33,7 @@ def _has_session(request: HttpRequest) -> bool:
 def seconds_left(request: HttpRequest) -> int | None:
     """Seconds until this request's session ends, or None when it has none."""
     if not _has_session(request):
-        return None
+        return participant.seconds_left(request)
     if settings.SESSION_ENGINE not in DATABASE_ENGINES:
         # Other stores do not say when a session was saved; the cookie's age is the best guess.
         return request.session.get_expiry_age()
@@ -55,15 +58,25 @@ def extend(request: HttpRequest) -> HttpResponse:
     """Start the session's full time again: saving it sets a new end, in the database and in
     the cookie."""
     expires_in = None
+    response_id = None
     if _has_session(request):
         request.session.modified = True
         expires_in = request.session.get_expiry_age()
+    else:
+        # A participant's cookie is given again, with the full time from now.
+        response_id = participant.response_id(request)
+        if response_id is not None:
+            expires_in = settings.SESSION_COOKIE_AGE
     if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"expires_in": expires_in})
-    # Without JavaScript the dialog never opens, but the form still works: back to the page.
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    return redirect(target)
+        reply = JsonResponse({"expires_in": expires_in})
+    else:
+        # Without JavaScript the dialog never opens, but the form still works: back to the page.
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = "/"
+        reply = redirect(target)
+    if response_id is not None:
+        participant.give(reply, response_id)
+    return reply

@@ -7,7 +7,7 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -384,14 +384,23 @@ class Incomplete(Exception):
         self.missing = missing
 
 
+_ROUND = "SELECT * FROM rounds_round WHERE id = %s"
+_ROUND_FOR_SHARE = _ROUND + " FOR SHARE"
+
+
 def _lock(response: Response) -> Response:
     """Re-read the response and its round inside the current transaction, locked for writing.
 
     The round's status and the response's state are checked on this fresh copy, so a submit
     racing the round's close, or a second tab, sees the truth rather than what the page saw.
     """
-    fresh = Response.objects.select_for_update().select_related("round").get(pk=response.pk)
-    round_ = Round.objects.select_for_update().get(pk=fresh.round_id)
+    # Saves share the lock on their round (PostgreSQL's FOR SHARE): hundreds of people can
+    # save in one round at once, and closing it (FOR UPDATE) waits for those already saving.
+    # On SQLite, BEGIN IMMEDIATE has already made this the only writer.
+    sql = _ROUND_FOR_SHARE if connection.vendor == "postgresql" else _ROUND
+    round_ = Round.objects.raw(sql, [response.round_id])[0]
+    fresh = Response.objects.select_for_update().get(pk=response.pk)
+    fresh.round = round_
     if not round_.accepting_answers:
         raise RoundClosed
     if fresh.submitted:

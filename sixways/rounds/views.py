@@ -1,8 +1,8 @@
 """The participant journey: start page, one page per behaviour, check answers, sent.
 
 A link's token is used only on the start page. Pressing the start button swaps it for a
-session, so the token does not linger in later URLs or Referer headers, and simply opening a
-link (as mail scanners do) changes nothing.
+signed cookie naming the response (participant.py), so the token does not linger in later
+URLs or Referer headers, and simply opening a link (as mail scanners do) changes nothing.
 """
 
 from django.db import IntegrityError, transaction
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from sixways.design.forms import error_list
 
+from . import participant
 from .forms import SectionForm
 from .models import (
     AlreadySubmitted,
@@ -27,8 +28,6 @@ from .models import (
     submit,
 )
 
-SESSION_KEY = "participant_response"
-
 
 def _link_not_valid(request: HttpRequest) -> HttpResponse:
     # Wrong, unknown and not-yet-open links all get this same answer.
@@ -40,10 +39,13 @@ def _round_closed(request: HttpRequest, round_, status: int = 200) -> HttpRespon
 
 
 def _current_response(request: HttpRequest) -> Response | None:
-    response_id = request.session.get(SESSION_KEY)
-    if not isinstance(response_id, int):
+    response_id = participant.response_id(request)
+    if response_id is None:
         return None
-    return Response.objects.select_related("round__instrument").filter(pk=response_id).first()
+    try:
+        return Response.objects.select_related("round__instrument").get(pk=response_id)
+    except Response.DoesNotExist:  # erased since
+        return None
 
 
 def _first_unanswered_url(response: Response) -> str:
@@ -104,17 +106,18 @@ def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpR
 
 
 def _begin(request: HttpRequest, response: Response) -> HttpResponse:
-    """Swap the link for a session holding this one response, and go to where it stands."""
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = response.pk
+    """Swap the link for a cookie naming this one response, and go to where it stands."""
     if response.submitted:
-        return redirect("rounds:sent")
-    return redirect(_first_unanswered_url(response))
+        reply = redirect("rounds:sent")
+    else:
+        reply = redirect(_first_unanswered_url(response))
+    participant.give(reply, response.pk)
+    return reply
 
 
 def _start_shared(request: HttpRequest, shared: Invitation) -> HttpResponse:
     """An organisation's shareable link: each person who presses start gets a new personal
-    link and response of their own, held in their session. Opening the link makes nothing."""
+    link and response of their own, named in their cookie. Opening the link makes nothing."""
     mine = _current_response(request)
     if mine is not None and mine.invitation.shared_from_id != shared.pk:
         mine = None
@@ -132,7 +135,7 @@ def _start_shared(request: HttpRequest, shared: Invitation) -> HttpResponse:
 
 
 def _participant_view(view):
-    """Find the session's response, or explain that the link must be opened again."""
+    """Find the response the cookie names, or explain that the link must be opened again."""
 
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = _current_response(request)

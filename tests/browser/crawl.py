@@ -257,12 +257,11 @@ def signed_in_client(world: World, role: str) -> Client:
 
 
 def share_session(client: Client, context, base_url: str) -> None:
-    """Give a browser context the test client's session."""
-    cookie = client.cookies.get(settings.SESSION_COOKIE_NAME)
-    if cookie is not None and cookie.value:
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]
-        )
+    """Give a browser context the test client's session, or its participant's cookie."""
+    for name in (settings.SESSION_COOKIE_NAME, settings.PARTICIPANT_COOKIE_NAME):
+        cookie = client.cookies.get(name)
+        if cookie is not None and cookie.value:
+            context.add_cookies([{"name": name, "value": cookie.value, "url": base_url}])
 
 
 # What differs between two showings of the same page: CSRF tokens and other hidden values, and
