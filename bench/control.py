@@ -52,6 +52,7 @@ from sixways.rounds.models import (  # noqa: E402
     Response,
     Round,
     Status,
+    Tally,
     hash_token,
 )
 
@@ -159,6 +160,8 @@ def audit(round: int, tokens: list[str] | None = None) -> dict:
         if round_.closed_at
         else 0,
         "status": round_.status,
+        # The results read the tally kept at each submit: it must equal a fresh count.
+        "tally_off": tally_off(round),
     }
     if tokens is not None:
         by_hash = {
@@ -194,6 +197,27 @@ def audit(round: int, tokens: list[str] | None = None) -> dict:
             }
         result["tokens"] = per_token
     return result
+
+
+def tally_off(round: int) -> int:
+    """How many (organisation, question, option) counts in the round's tally differ from a
+    count of its sent answers: 0 unless a submit was lost or counted twice."""
+    fresh = {
+        (row["response__organisation"], row["question"], row["option"]): row["n"]
+        for row in Answer.objects.filter(
+            response__round_id=round, response__state=Response.State.SUBMITTED
+        )
+        .values("response__organisation", "question", "option")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    kept = {
+        (organisation, question, option): n
+        for organisation, question, option, n in Tally.objects.filter(round_id=round).values_list(
+            "organisation", "question", "option", "count"
+        )
+    }
+    return sum(fresh.get(key) != kept.get(key) for key in fresh.keys() | kept.keys())
 
 
 def close(round: int) -> dict:

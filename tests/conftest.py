@@ -178,7 +178,7 @@ def send_response(round_, organisation, pattern: str = "333333", comments: dict 
     """A sent response straight into the database. `pattern` gives each behaviour's answer
     score, one digit per behaviour (3 Yes … 0 No); `comments` maps behaviour key to text."""
     from sixways.instruments.models import Option, Question, Section
-    from sixways.rounds.models import Answer, Comment, Response
+    from sixways.rounds.models import Answer, Comment, Response, rebuild_tally
 
     invitation, _ = Invitation.issue(round_, organisation)
     response = Response.objects.create(
@@ -195,6 +195,7 @@ def send_response(round_, organisation, pattern: str = "333333", comments: dict 
         Answer(response=response, question=q, option=options[digit[q.section_id]])
         for q in Question.objects.filter(instrument_id=round_.instrument_id)
     )
+    rebuild_tally(round_)  # answers written directly, not through submit()
     for key, text in (comments or {}).items():
         Comment.objects.create(
             response=response, section=next(s for s in sections if s.key == key), text=text

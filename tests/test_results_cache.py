@@ -217,3 +217,21 @@ def test_an_open_rounds_downloads_are_built_every_time(
     assert before["Responses"].max_row + 1 == after["Responses"].max_row
     assert round_.status == Status.OPEN
     assert not round_results(round_, Viewer(role=Role.FACILITATOR)).cached
+
+
+@pytest.mark.usefixtures("_downloads_empty")
+def test_closing_a_round_has_its_board_report_built_before_anyone_asks(
+    client, facilitator, partnership, instrument, monkeypatch, django_capture_on_commit_callbacks
+):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    for _ in range(5):
+        send_response(round_, org)
+    with django_capture_on_commit_callbacks(execute=True):
+        round_.close()  # the tests' task backend runs the build at once
+    built = []
+    monkeypatch.setattr(pdf, "report_pdf", lambda *a: built.append(1) or b"")
+    client.force_login(facilitator)
+    response = client.get(reverse("results:pdf", args=[round_.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert built == []  # served from what the background build kept

@@ -113,18 +113,19 @@ def queries(call) -> int:
     return len(captured)
 
 
-def test_a_question_page_takes_four_queries(client, started):
+def test_a_question_page_takes_three_queries(client, started):
     client.get(reverse("rounds:section", args=[1]))  # the instrument is read once
-    # Session, response (with round and instrument), saved answers, saved comment.
-    assert queries(lambda: client.get(reverse("rounds:section", args=[2]))) == 4
+    # Response (with round and instrument), saved answers, saved comment; no session.
+    assert queries(lambda: client.get(reverse("rounds:section", args=[2]))) == 3
 
 
 def test_saving_a_page_takes_a_few_statements_whatever_its_size(client, started):
     client.get(reverse("rounds:section", args=[2]))
     data = section_data(2, "yes", comment="Five questions on this page")
-    # Session, response, saved answers; in the transaction the two locks, one upsert of all
-    # answers, one of the comment, the response's time, and BEGIN/COMMIT where counted.
-    assert queries(lambda: client.post(reverse("rounds:section", args=[2]), data)) <= 10
+    # Response, saved answers; in the transaction the round and the locked response, one
+    # upsert of all answers, one of the comment, the response's time, and BEGIN/COMMIT where
+    # counted.
+    assert queries(lambda: client.post(reverse("rounds:section", args=[2]), data)) <= 9
     assert Answer.objects.filter(response=started).count() == 5
     assert Comment.objects.get(response=started).text == "Five questions on this page"
 
@@ -141,9 +142,9 @@ def test_saving_again_replaces_answers_and_comment_in_place(client, started):
     assert not Comment.objects.exists()
 
 
-def test_check_your_answers_takes_four_queries(client, started):
+def test_check_your_answers_takes_three_queries(client, started):
     client.get(reverse("rounds:check"))
-    assert queries(lambda: client.get(reverse("rounds:check"))) == 4
+    assert queries(lambda: client.get(reverse("rounds:check"))) == 3
 
 
 def test_pages_show_answers_errors_and_escaping_as_the_nhs_macros_write_them(client, started):

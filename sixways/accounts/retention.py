@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from sixways.rounds.models import Answer, Comment, Invitation, Response, Round, Status
+from sixways.rounds.models import Answer, Comment, Invitation, Response, Round, Status, Tally
 
 from .models import RoleInvitation, RoundAggregate, RoundRetention
 
@@ -77,6 +77,8 @@ def apply_retention(now=None) -> dict[str, int]:
         with transaction.atomic():
             snapshot(round_)
             Answer.objects.filter(response__round=round_).delete()
+            # The answers' tally goes with them: RoundAggregate keeps what the results need.
+            Tally.objects.filter(round=round_).delete()
             Comment.objects.filter(response__round=round_).delete()
             RoundRetention.objects.update_or_create(
                 round=round_, defaults={"answers_deleted_at": now}

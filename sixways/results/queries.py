@@ -1,7 +1,8 @@
 """A round's results, aggregated in the database.
 
 The number of queries is fixed: it does not grow with the number of responses, organisations
-or rounds. The database counts answers per organisation, question and option; the pure rules
+or rounds. The answers per organisation, question and option are counted as each response is
+sent (rounds.models.Tally), so reading them does not grow with the answers either; the pure rules
 in scoring.py turn those counts into scores, spreads and priorities, and privacy.py decides
 which groups an individual-mode round may show. Every page and export reads a RoundResults,
 so they all show the same figures and hide the same groups.
@@ -21,8 +22,16 @@ from django.db.models.functions import RowNumber
 
 from sixways.accounts.models import RoundAggregate, RoundRetention
 from sixways.instruments.models import Option, Question, Resource, Section
-from sixways.partnerships.models import SECTOR_GROUPS, Membership, Role
-from sixways.rounds.models import Answer, Comment, Mode, Response, Round, Status
+from sixways.partnerships.models import SECTOR_GROUPS, Membership, Organisation, Role
+from sixways.rounds.models import (
+    Comment,
+    Mode,
+    Response,
+    Round,
+    Status,
+    Tally,
+    queue_result_downloads,
+)
 
 from . import privacy, scoring
 
@@ -144,37 +153,37 @@ class RoundData:
 
 
 def _load(round_ids: list[int]) -> dict[int, RoundData]:
-    """Three queries for any number of rounds and responses."""
+    """Four queries for any number of rounds and responses."""
     data = {round_id: RoundData() for round_id in round_ids}
-    respondents = (
+    # Sent responses per organisation, counted from the index on (round, state, organisation)
+    # alone; the organisations are read after, so the join is one row a group, not a response.
+    respondents = list(
         Response.objects.filter(round_id__in=round_ids, state=SUBMITTED)
-        .values(
-            "round",
-            "organisation",
-            "organisation__name",
-            "organisation__sector",
-            "organisation__code",
-        )
-        .annotate(n=Count("id"))
+        .values_list("round", "organisation")
+        .annotate(n=Count("*"))
         .order_by()
     )
-    for row in respondents:
-        sector = row["organisation__sector"]
-        data[row["round"]].groups[row["organisation"]] = GroupInfo(
-            name=row["organisation__name"] or "",
+    organisations = {
+        pk: (name, sector, code)
+        for pk, name, sector, code in Organisation.objects.filter(
+            pk__in={organisation for _, organisation, _ in respondents} - {None}
+        ).values_list("pk", "name", "sector", "code")
+    }
+    for round_id, organisation, n in respondents:
+        name, sector, code = organisations.get(organisation, ("", "", ""))
+        data[round_id].groups[organisation] = GroupInfo(
+            name=name or "",
             sector=str(SECTOR_GROUPS[sector]) if sector else "",
-            code=row["organisation__code"] or "",
-            respondents=row["n"],
+            code=code or "",
+            respondents=n,
         )
-    answers = (
-        Answer.objects.filter(response__round_id__in=round_ids, response__state=SUBMITTED)
-        .values("response__round", "response__organisation", "question", "option")
-        .annotate(n=Count("id"))
-        .order_by()
+    # The sent answers, counted as each response was sent (rounds.models.Tally): a few
+    # hundred rows a round, however many answers it has.
+    tallies = Tally.objects.filter(round_id__in=round_ids).values_list(
+        "round", "organisation", "question", "option", "count"
     )
-    for row in answers:
-        key = (row["response__organisation"], row["question"])
-        data[row["response__round"]].counts[key][row["option"]] = row["n"]
+    for round_id, organisation, question, option, n in tallies:
+        data[round_id].counts[(organisation, question)][option] = n
     kept = RoundAggregate.objects.filter(round_id__in=round_ids).values_list(
         "round", "organisation", "section", "score_sum", "answer_count"
     )
@@ -561,14 +570,8 @@ def round_results(
         if queue_downloads:
             # A closed round seen for the first time (by this worker): have the background
             # worker build its board report and workbook, ready for when they are asked for.
-            transaction.on_commit(lambda: _build_downloads_later(round_.pk))
+            transaction.on_commit(lambda: queue_result_downloads(round_.pk))
     return results
-
-
-def _build_downloads_later(round_id: int) -> None:
-    from sixways.rounds.tasks import build_result_downloads  # tasks import the models
-
-    build_result_downloads.enqueue(round_id)
 
 
 def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> RoundResults:

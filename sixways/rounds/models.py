@@ -8,6 +8,8 @@ import secrets
 
 from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -103,6 +105,10 @@ class Round(models.Model):
             event.save()
         for name, value in fields.items():
             setattr(self, name, value)
+        if self.status == Status.CLOSED:
+            # Its results cannot change now: have the board report and workbook built in the
+            # background, ready before anyone asks for them.
+            transaction.on_commit(lambda: queue_result_downloads(self.pk))
 
     def open(self, user=None) -> None:
         """Start taking answers. A round opened before its planned date opens today."""
@@ -150,6 +156,13 @@ class Round(models.Model):
             self.refresh_from_db()
             return False
         return True
+
+
+def queue_result_downloads(round_id: int) -> None:
+    """Have the background worker build a closed round's board report and workbook."""
+    from .tasks import build_result_downloads  # the tasks module imports this one
+
+    build_result_downloads.enqueue(round_id)
 
 
 class StatusChanged(Exception):
@@ -329,7 +342,8 @@ class Response(models.Model):
                 name="response_submitted_has_time",
             )
         ]
-        indexes = [models.Index(fields=["round", "state"])]
+        # The results count sent responses per organisation from this index alone.
+        indexes = [models.Index(fields=["round", "state", "organisation"], name="response_groups")]
 
     def __str__(self) -> str:
         return f"Response {self.pk} to {self.round}"
@@ -368,6 +382,133 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment on {self.section.key} in response {self.response_id}"
+
+
+class Tally(models.Model):
+    """How many sent answers a round has for each organisation, question and option.
+
+    Kept as responses are sent (`submit`), so the results read a few hundred rows instead of
+    counting every answer. Whatever changes a sent response's answers keeps it right too:
+    `save_agreed` and the bulk loaders call `rebuild_tally`, and the retention rules delete it
+    with the answers. A response without an organisation (the agreed response, or someone who
+    gave none) counts under a NULL organisation: NULLs never clash in a unique index, so that
+    case has its own one.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="+", db_index=False)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organisation", "question", "option"],
+                condition=models.Q(organisation__isnull=False),
+                name="tally_once",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "question", "option"],
+                condition=models.Q(organisation__isnull=True),
+                name="tally_once_no_organisation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × option {self.option_id} for question {self.question_id}"
+
+
+def _tally_sql(where: str, conflict: str = "") -> str:
+    """INSERT … SELECT the sent answers matching `where`, counted by round, organisation,
+    question and option, in a fixed order (so concurrent writers take row locks alike)."""
+    q = connection.ops.quote_name
+    tally, answer, response = (q(m._meta.db_table) for m in (Tally, Answer, Response))
+    # Only table names and fixed clauses are put in the text; values are parameters.
+    sql = (
+        f"INSERT INTO {tally} (round_id, organisation_id, question_id, option_id, count) "  # noqa: S608
+        f"SELECT r.round_id, r.organisation_id, a.question_id, a.option_id, COUNT(*) "
+        f"FROM {answer} a JOIN {response} r ON r.id = a.response_id "
+        f"WHERE {where} "
+        f"GROUP BY r.round_id, r.organisation_id, a.question_id, a.option_id "
+        f"ORDER BY r.round_id, r.organisation_id, a.question_id, a.option_id"
+    )
+    if conflict:
+        sql += f" ON CONFLICT {conflict} DO UPDATE SET count = {tally}.count + excluded.count"
+    return sql
+
+
+def _add_to_tally(response: Response) -> None:
+    """Add one just-sent response's answers to its round's tally: one statement."""
+    if response.organisation_id is None:
+        conflict = "(round_id, question_id, option_id) WHERE organisation_id IS NULL"
+    else:
+        conflict = (
+            "(round_id, organisation_id, question_id, option_id) WHERE organisation_id IS NOT NULL"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_tally_sql("a.response_id = %s", conflict), [response.pk])
+
+
+def rebuild_tally(rounds) -> None:
+    """Count the tally of these rounds (Round objects or ids) afresh from their sent answers:
+    one DELETE and one INSERT … SELECT … GROUP BY. For anything that writes sent answers in
+    bulk or changes them after sending."""
+    if isinstance(rounds, Round | int):
+        rounds = [rounds]
+    ids = sorted({r.pk if isinstance(r, Round) else int(r) for r in rounds})
+    if not ids:
+        return
+    marks = ", ".join(["%s"] * len(ids))
+    with transaction.atomic(), connection.cursor() as cursor:
+        Tally.objects.filter(round_id__in=ids).delete()
+        cursor.execute(
+            _tally_sql(f"r.round_id IN ({marks}) AND r.state = %s"),
+            [*ids, Response.State.SUBMITTED],
+        )
+
+
+@receiver(pre_delete, sender=Response)
+def _take_out_of_tally(sender, instance: Response, origin=None, **kwargs) -> None:
+    """A sent response being deleted (its link deleted, say) leaves its round's tally.
+
+    Runs before anything is deleted, while its answers are still there: one UPDATE and one
+    DELETE. When the round itself (or its partnership) is what is being deleted, the tally
+    goes with it and there is nothing to do.
+    """
+    if instance.state != Response.State.SUBMITTED:
+        return
+    whole = origin.model if isinstance(origin, models.QuerySet) else type(origin)
+    if whole in (Round, Partnership):
+        return
+    q = connection.ops.quote_name
+    tally, answer = q(Tally._meta.db_table), q(Answer._meta.db_table)
+    organisation = (
+        "organisation_id IS NULL" if instance.organisation_id is None else ("organisation_id = %s")
+    )
+    params = [instance.round_id] + (
+        [] if instance.organisation_id is None else [instance.organisation_id]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {tally} SET count = count - 1 "  # noqa: S608 - names only; values are params
+            f"WHERE round_id = %s AND {organisation} AND (question_id, option_id) IN "
+            f"(SELECT question_id, option_id FROM {answer} WHERE response_id = %s)",
+            [*params, instance.pk],
+        )
+        cursor.execute(
+            f"DELETE FROM {tally} WHERE round_id = %s AND {organisation} AND count = 0",  # noqa: S608
+            params,
+        )
 
 
 class RoundClosed(Exception):
@@ -487,6 +628,7 @@ def submit(response: Response) -> None:
         Response.objects.filter(pk=fresh.pk).update(
             state=Response.State.SUBMITTED, submitted_at=now, updated_at=now
         )
+        _add_to_tally(fresh)
     response.refresh_from_db()
 
 
@@ -559,6 +701,9 @@ def save_agreed(
             if not missing:
                 changes.update(state=Response.State.SUBMITTED, submitted_at=changes["updated_at"])
         Response.objects.filter(pk=fresh.pk).update(**changes)
+        if fresh.submitted or "state" in changes:
+            # An agreed response can still be edited: count its round again (one response).
+            rebuild_tally(round_)
     response.refresh_from_db()
     return missing
 
