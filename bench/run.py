@@ -237,7 +237,14 @@ def run_database(args, kind: str, directory: Path) -> dict:
             directory,
             workers=args.workers,
             threads=args.threads,
-            extra_env={"STATIC_MANIFEST": "1", "DJANGO_SETTINGS_MODULE": args.settings},
+            extra_env={
+                "STATIC_MANIFEST": "1",
+                "DJANGO_SETTINGS_MODULE": args.settings,
+                # Tasks are queued as in production, and no worker runs them: the first
+                # person to ask for a board report or workbook waits for it to be built,
+                # the worst case, and the results pages never build one inline.
+                "TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+            },
         ).start()
         sessions = started_sessions(server, pages["tokens"])
         # Unmeasured: every worker compiles its templates and reads the instrument once.
@@ -449,7 +456,12 @@ def main(argv=None) -> None:
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="a database on the cluster to create and drop sixways_bench from",
     )
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="gunicorn workers (one a core: measured best, docs/performance.md)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
     parser.add_argument("--duration", type=float, help="seconds per load run (10; 3 if --quick)")
     parser.add_argument("--max-requests", type=int, default=20000, help="per Python load run")
