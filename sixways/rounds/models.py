@@ -435,7 +435,7 @@ def _tally_sql(where: str, conflict: str = "") -> str:
     tally, answer, response = (q(m._meta.db_table) for m in (Tally, Answer, Response))
     # Only table names and fixed clauses are put in the text; values are parameters.
     sql = (
-        f"INSERT INTO {tally} (round_id, organisation_id, question_id, option_id, count) "  # noqa: S608
+        f"INSERT INTO {tally} (round_id, organisation_id, question_id, option_id, count) "  # noqa: S608 # nosec B608
         f"SELECT r.round_id, r.organisation_id, a.question_id, a.option_id, COUNT(*) "
         f"FROM {answer} a JOIN {response} r ON r.id = a.response_id "
         f"WHERE {where} "
@@ -443,7 +443,7 @@ def _tally_sql(where: str, conflict: str = "") -> str:
         f"ORDER BY r.round_id, r.organisation_id, a.question_id, a.option_id"
     )
     if conflict:
-        sql += f" ON CONFLICT {conflict} DO UPDATE SET count = {tally}.count + excluded.count"
+        sql += f" ON CONFLICT {conflict} DO UPDATE SET count = {tally}.count + excluded.count"  # nosec B608
     return sql
 
 
@@ -500,13 +500,13 @@ def _take_out_of_tally(sender, instance: Response, origin=None, **kwargs) -> Non
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {tally} SET count = count - 1 "  # noqa: S608 - names only; values are params
+            f"UPDATE {tally} SET count = count - 1 "  # noqa: S608 # nosec B608 - names, not values
             f"WHERE round_id = %s AND {organisation} AND (question_id, option_id) IN "
             f"(SELECT question_id, option_id FROM {answer} WHERE response_id = %s)",
             [*params, instance.pk],
         )
         cursor.execute(
-            f"DELETE FROM {tally} WHERE round_id = %s AND {organisation} AND count = 0",  # noqa: S608
+            f"DELETE FROM {tally} WHERE round_id = %s AND {organisation} AND count = 0",  # noqa: S608 # nosec B608
             params,
         )
 
