@@ -2,8 +2,9 @@
 
 A closed round's results never change (see queries._cache_key), so neither do its files. They
 take seconds to build (WeasyPrint lays out every page; xlsxwriter writes each of hundreds of
-thousands of cells), so they are built by the background worker the first time the round's
-results are worked out after it closes, kept in the "downloads" cache (settings.CACHES: a
+thousands of cells), so they are built by the background worker when the round closes (and,
+for a round closed before that was so, the first time its results are worked out), kept in the
+"downloads" cache (settings.CACHES: a
 database table every worker shares), and served from there. Whoever asks before the worker
 has finished gets the file built there and then, and it is kept for the next person.
 

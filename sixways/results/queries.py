@@ -192,41 +192,6 @@ def _load(round_ids: list[int]) -> dict[int, RoundData]:
     return data
 
 
-def _load_rounds(rounds: list[Round]) -> dict[int, RoundData]:
-    """_load, with each closed round's counts kept in the results cache: a closed round's
-    answers cannot change, and counting them is the slow part (hundreds of milliseconds for
-    10,000 responses). The key changes when the round reopens and closes again, or when the
-    retention rules delete its answers. One query when every round is kept."""
-    keys: dict[int, str] = {}
-    closed = [r for r in rounds if r.status == Status.CLOSED and r.closed_at]
-    if closed:
-        deleted = dict(
-            RoundRetention.objects.filter(
-                round_id__in=[r.pk for r in closed], answers_deleted_at__isnull=False
-            ).values_list("round_id", "answers_deleted_at")
-        )
-        for r in closed:
-            gone = deleted.get(r.pk)
-            keys[r.pk] = ":".join(
-                str(part)
-                for part in (
-                    "round-data",
-                    CACHE_VERSION,
-                    r.pk,
-                    r.closed_at.timestamp(),
-                    gone.timestamp() if gone else "",
-                )
-            )
-    found = results_cache().get_many(list(keys.values())) if keys else {}
-    data = {r.pk: found[keys[r.pk]] for r in rounds if keys.get(r.pk) in found}
-    missing = [r.pk for r in rounds if r.pk not in data]
-    if missing:
-        loaded = _load(missing)
-        data.update(loaded)
-        results_cache().set_many({keys[pk]: loaded[pk] for pk in missing if pk in keys})
-    return data
-
-
 # --- The figures ----------------------------------------------------------------------------
 
 
@@ -577,7 +542,7 @@ def round_results(
 def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> RoundResults:
     k = settings.MIN_GROUP_SIZE
     structure = _structures({round_.instrument_id})[round_.instrument_id]
-    loaded = _load_rounds([round_] + ([previous] if previous else []))
+    loaded = _load([round_.pk] + ([previous.pk] if previous else []))
     data = loaded[round_.pk]
     computed = _compute(round_, data, structure, k)
     behaviours = [
@@ -884,7 +849,7 @@ def partnership_trend(partnership_id: int, until: Round | None = None) -> Trend:
             rounds = rounds.filter(opens_on__lte=until.opens_on)
         rounds = list(rounds.select_related("instrument").order_by("opens_on", "id"))
         structures = _structures({r.instrument_id for r in rounds})
-        loaded = _load_rounds(rounds)
+        loaded = _load([r.pk for r in rounds])
     k = settings.MIN_GROUP_SIZE
     points = []
     for round_ in rounds:
