@@ -167,13 +167,16 @@ def response_records(results: RoundResults) -> tuple[list[str], list[list]]:
     return response_columns(structure), records
 
 
-# Columns of the responses table that hold only fixed values (the format, the instrument's
-# key, numbers, sector labels, answer keys): nothing typed, so nothing to neutralise.
+# Columns of the responses table holding text someone typed: the round's title, an
+# organisation's name and code, and comments. Only these can start with a formula character,
+# so only these are neutralised; the rest are fixed values (numbers, sector labels, answer keys).
+TYPED_COLUMNS = {"round", "organisation", "organisation_code"}
+
+
 def typed_columns(header: list[str]) -> list[bool]:
     return [name in TYPED_COLUMNS or name.startswith("comment_") for name in header]
 
 
-TYPED_COLUMNS = {"round", "organisation", "organisation_code"}
 CSV_BATCH = 1000  # rows a chunk of the streamed CSV
 
 
@@ -207,10 +210,6 @@ def responses_csv_chunks(results: RoundResults) -> Iterator[bytes]:
             yield buffer.getvalue().encode()
 
     return chunks()
-
-
-def responses_csv(results: RoundResults) -> bytes:
-    return b"".join(responses_csv_chunks(results))
 
 
 # --- Results as JSON ------------------------------------------------------------------------
