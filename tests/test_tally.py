@@ -193,7 +193,7 @@ def test_retention_deletes_the_tally_and_the_results_use_the_kept_totals(
     assert not Tally.objects.filter(round=round_).exists()
     data = queries._load([round_.pk])[round_.pk]
     assert data.answers_deleted and not data.counts
-    results = queries.round_results(round_, queue_downloads=False)
+    results = queries.round_results(round_)
     assert results.answers_deleted
     assert [b.score for b in results.behaviours] == [pytest.approx(1.5)] * 6
     client.force_login(facilitator)
@@ -207,11 +207,11 @@ def test_an_open_rounds_results_change_as_soon_as_a_response_is_sent(
     # MIN_GROUP_SIZE).
     open_round = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
     submit(draft(open_round, organisations[0], [3] * 24))
-    first = queries.round_results(open_round, queue_downloads=False)
+    first = queries.round_results(open_round)
     assert first.responses == 1
     assert first.behaviours[0].split == {"yes": 4, "sometimes": 0, "not-always": 0, "no": 0}
     submit(draft(open_round, organisations[1], [0] * 24))
-    second = queries.round_results(open_round, queue_downloads=False)
+    second = queries.round_results(open_round)
     assert second.responses == 2
     assert second.behaviours[0].split == {"yes": 4, "sometimes": 0, "not-always": 0, "no": 4}
     client.force_login(facilitator)

@@ -2,11 +2,10 @@
 
 A closed round's results never change (see queries._cache_key), so neither do its files. They
 take seconds to build (WeasyPrint lays out every page; xlsxwriter writes each of hundreds of
-thousands of cells), so they are built by the background worker when the round closes (and,
-for a round closed before that was so, the first time its results are worked out), kept in the
-"downloads" cache (settings.CACHES: a
-database table every worker shares), and served from there. Whoever asks before the worker
-has finished gets the file built there and then, and it is kept for the next person.
+thousands of cells), so the background worker builds them when the round closes and keeps
+them in the "downloads" cache (settings.CACHES: a database table every worker shares), and
+they are served from there. Whoever asks before the worker has finished (or for a round closed
+before this was so) gets the file built there and then, and it is kept for the next person.
 
 Files are kept under the results' cache key, which names the round, its closing, its answers'
 deletion and the viewer's view, and whether the viewer may see the responses, so nobody is
@@ -77,7 +76,7 @@ def build_for_round(round_id: int) -> str:
     round_ = Round.objects.select_related("partnership", "instrument").filter(pk=round_id).first()
     if round_ is None:
         return "no such round"
-    results = round_results(round_, Viewer(role=Role.FACILITATOR), queue_downloads=False)
+    results = round_results(round_, Viewer(role=Role.FACILITATOR))
     if results.cache_key is None:
         return "not closed"
     for kind in (PDF, XLSX):

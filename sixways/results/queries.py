@@ -30,7 +30,6 @@ from sixways.rounds.models import (
     Round,
     Status,
     Tally,
-    queue_result_downloads,
 )
 
 from . import privacy, scoring
@@ -510,9 +509,7 @@ def _cache_key(round_: Round, previous: Round | None, viewer: Viewer) -> str | N
     return ":".join(str(part) for part in parts)
 
 
-def round_results(
-    round_: Round, viewer: Viewer | None = None, *, queue_downloads: bool = True
-) -> RoundResults:
+def round_results(round_: Round, viewer: Viewer | None = None) -> RoundResults:
     """Everything the pages and exports show for a round, for this viewer, from one snapshot.
 
     A closed round's results come from the results cache after the first time (see
@@ -532,10 +529,6 @@ def round_results(
         results.cache_key = key
     if key:
         results_cache().set(key, results)
-        if queue_downloads:
-            # A closed round seen for the first time (by this worker): have the background
-            # worker build its board report and workbook, ready for when they are asked for.
-            transaction.on_commit(lambda: queue_result_downloads(round_.pk))
     return results
 
 

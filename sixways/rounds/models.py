@@ -108,7 +108,9 @@ class Round(models.Model):
         if self.status == Status.CLOSED:
             # Its results cannot change now: have the board report and workbook built in the
             # background, ready before anyone asks for them.
-            transaction.on_commit(lambda: queue_result_downloads(self.pk))
+            from .tasks import build_result_downloads  # the tasks module imports this one
+
+            transaction.on_commit(lambda: build_result_downloads.enqueue(self.pk))
 
     def open(self, user=None) -> None:
         """Start taking answers. A round opened before its planned date opens today."""
@@ -156,13 +158,6 @@ class Round(models.Model):
             self.refresh_from_db()
             return False
         return True
-
-
-def queue_result_downloads(round_id: int) -> None:
-    """Have the background worker build a closed round's board report and workbook."""
-    from .tasks import build_result_downloads  # the tasks module imports this one
-
-    build_result_downloads.enqueue(round_id)
 
 
 class StatusChanged(Exception):
