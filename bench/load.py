@@ -202,7 +202,30 @@ def _run_threads(target, count: int) -> None:
 
 # --- wrk ----------------------------------------------------------------------------------------
 
-WRK_SCRIPT = """
+# Both scripts end the same way: every thread's statuses (a list, as threads share
+# statuses), sent and failed journeys (none for pages and saves), and wrk's own figures.
+WRK_DONE = """
+function done(summary, latency, requests)
+  local counts, sent, lost = {}, 0, 0
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses")) do
+      counts[#counts + 1] = string.format('{"%%d": %%d}', status, n)
+    end
+    sent = sent + (thread:get("completed") or 0)
+    lost = lost + (thread:get("failed") or 0)
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK-JSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, '
+    .. '"errors": %%d, "completed": %%d, "failed": %%d, "statuses": [%%s]}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, sent, lost, table.concat(counts, ", ")))
+end
+"""
+
+
+WRK_SCRIPT = (
+    """
 local sessions = %(sessions)s
 local method, path, fields = %(method)s, %(path)s, %(fields)s
 local counter = 0
@@ -232,28 +255,17 @@ function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 
-function done(summary, latency, requests)
-  local counts = {}
-  for _, thread in ipairs(threads) do
-    for status, n in pairs(thread:get("statuses")) do
-      counts[#counts + 1] = string.format('"%%d": %%d', status, n)
-    end
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK-JSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, '
-    .. '"errors": %%d, "statuses": {%%s}}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, table.concat(counts, ", ")))
-end
 """
+    + WRK_DONE
+)
 
 
 # Whole journeys, start to sent. wrk runs one connection per thread, and each thread has its
 # own Lua state, so a thread can walk one person through the pages in order: request() builds
 # the next step, response() checks the status and keeps the cookies. A step that answers
 # anything unexpected abandons that person, counted as failed.
-WRK_JOURNEY_SCRIPT = """
+WRK_JOURNEY_SCRIPT = (
+    """
 local tokens = %(tokens)s
 local bodies = %(bodies)s
 local sections = #bodies
@@ -351,23 +363,9 @@ function response(status, headers, body)
   end
 end
 
-function done(summary, latency, requests)
-  local counts, sent, lost = {}, 0, 0
-  for _, thread in ipairs(threads) do
-    for status, n in pairs(thread:get("statuses")) do
-      counts[#counts + 1] = string.format('{"%%d": %%d}', status, n)
-    end
-    sent = sent + thread:get("completed")
-    lost = lost + thread:get("failed")
-  end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK-JSON {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, '
-    .. '"errors": %%d, "completed": %%d, "failed": %%d, "statuses": [%%s]}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, sent, lost, table.concat(counts, ", ")))
-end
 """
+    + WRK_DONE
+)
 
 
 def wrk_journeys(
@@ -397,10 +395,7 @@ def wrk_journeys(
         "connections": connections,
     }
     data = _run_wrk(base + "/privacy/", script, connections, duration, threads=connections)
-    # Statuses come per thread; add them up.
-    statuses: Counter = Counter()
-    for part in data["statuses"]:
-        statuses.update({int(k): v for k, v in part.items()})
+    statuses = _statuses(data)
     result = Result(
         "wrk",
         connections,
@@ -462,12 +457,20 @@ def wrk_load(
         connections,
         data["duration_us"] / 1e6,
         data["requests"],
-        statuses=Counter({int(k): v for k, v in data["statuses"].items()}),
+        statuses=_statuses(data),
         errors=data["errors"],
         p50_ms=data["p50_us"] / 1000,
         p99_ms=data["p99_us"] / 1000,
     )
     return result
+
+
+def _statuses(data: dict) -> Counter:
+    """wrk's statuses come a thread at a time: add them up."""
+    statuses: Counter = Counter()
+    for part in data["statuses"]:
+        statuses.update({int(k): v for k, v in part.items()})
+    return statuses
 
 
 def _run_wrk(url: str, script: str, connections: int, duration: float, threads: int = 1) -> dict:
