@@ -9,6 +9,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from sixways.design.components import cached_macros
 from sixways.design.forms import field_params
+from sixways.results import privacy, scoring
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -26,7 +27,17 @@ def date(value, fmt: str = "j F Y") -> str:
 
 def score(value, places: int = 1) -> str:
     """A 0-3 mean or a percentage, rounded for people; exact values stay in the data."""
-    return f"{float(value):.{places}f}"
+    return scoring.rounded(value, places)
+
+
+def people_count(n: int, round_) -> str:
+    """A count of people who started or sent answers for one organisation: in an individual
+    round a number from 1 to K - 1 is shown as "Fewer than K" (sixways/results/privacy.py)."""
+    if round_.mode != "individual":
+        return str(n)
+    k = settings.MIN_GROUP_SIZE
+    shown = privacy.shown_count(n, k)
+    return f"Fewer than {k}" if shown is None else str(shown)
 
 
 def environment(**options) -> Environment:
@@ -48,5 +59,5 @@ def environment(**options) -> Environment:
     # skipLink, header, footer, radios and the like, rendered once per set of parameters.
     # A template that imports the NHS macro itself still gets the uncached one.
     env.globals.update(cached_macros(env))
-    env.filters.update(date=date, score=score)
+    env.filters.update(date=date, score=score, people_count=people_count)
     return env

@@ -174,13 +174,26 @@ def demo_client(client, demo_partnership):
     return client
 
 
-def send_response(round_, organisation, pattern: str = "333333", comments: dict | None = None):
+def send_response(
+    round_,
+    organisation,
+    pattern: str = "333333",
+    comments: dict | None = None,
+    *,
+    shared: bool = False,
+):
     """A sent response straight into the database. `pattern` gives each behaviour's answer
-    score, one digit per behaviour (3 Yes … 0 No); `comments` maps behaviour key to text."""
+    score, one digit per behaviour (3 Yes … 0 No); `comments` maps behaviour key to text;
+    `shared` sends it through the organisation's shareable link instead of a personal one."""
     from sixways.instruments.models import Option, Question, Section
     from sixways.rounds.models import Answer, Comment, Response, rebuild_tally
 
-    invitation, _ = Invitation.issue(round_, organisation)
+    shared_from = None
+    if shared:
+        shared_from = Invitation.objects.filter(
+            round=round_, organisation=organisation, kind=Invitation.Kind.SHARED
+        ).first() or Invitation.issue(round_, organisation, kind=Invitation.Kind.SHARED)[0]
+    invitation, _ = Invitation.issue(round_, organisation, shared_from=shared_from)
     response = Response.objects.create(
         round=round_,
         invitation=invitation,

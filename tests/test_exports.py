@@ -111,14 +111,17 @@ def test_the_csv_never_lets_a_small_organisations_rows_be_picked_out(demo_client
     for name in SMALL_IN_SPRING:
         assert name not in content
     classes = Counter((r["organisation"], r["sector"]) for r in rows)
-    # Shown organisations by name; everyone else unlabelled, because the NHS, care and
-    # voluntary sectors are hidden in this round. Every class covers at least 5 people.
+    # Shown organisations by name; the five pooled ones as other organisations, with no
+    # sector that would tell them apart. Every class covers at least 5 people.
     assert classes == {
         ("Northdale Council", "Local authority"): 5,
         (TRUST, "NHS"): 6,
-        ("", ""): 9,
+        ("Other organisations", ""): 9,
     }
     assert min(classes.values()) >= 5
+    # Neither grouped by organisation nor in the order sent.
+    labels = [r["organisation"] for r in rows]
+    assert labels != sorted(labels) and labels != sorted(labels, reverse=True)
 
 
 def test_the_csv_neutralises_formulas_and_reads_back_exactly(client, facilitator, typed_round):
@@ -165,16 +168,16 @@ def test_the_json_gives_the_hand_worked_figures(demo_client, spring):
     assert (data["responses"], data["organisations"], data["min_group_size"]) == (20, 7, 5)
     first = data["behaviours"][0]
     assert first["key"] == "1"
-    assert first["score"] == round(13 / 7, 4)
+    assert first["score"] == round(122 / 63, 4)  # tests/test_results.py works it out
     assert first["respondent_weighted"] == 1.8
-    assert first["spread"]["range"] == 1.0
+    assert first["spread"]["range"] == round(10 / 9, 4)
     assert first["spread"]["partners_see_this_differently"] is True
     assert first["answers"] == {"yes": 8, "sometimes": 48, "not-always": 24, "no": 0}
     assert first["questions"][0]["answers"] == {"yes": 2, "sometimes": 12, "not-always": 6, "no": 0}
     assert [b["key"] for b in sorted(data["behaviours"], key=lambda b: b["priority"])][:3] == [
         "6",
         "5",
-        "2",
+        "4",
     ]
     assert data["self_partner_gap"]["own_question"] == "1.3"
 
@@ -183,20 +186,27 @@ def test_the_json_hides_what_the_pages_hide(demo_client, spring):
     data = json.loads(download(demo_client, "json", spring).content)
     for name in SMALL_IN_SPRING:
         assert name not in json.dumps(data, ensure_ascii=False)
-    shown = [o["name"] for o in data["organisation_results"] if o["shown"]]
-    assert sorted(shown) == ["Northdale Council", TRUST]
-    hidden = [o for o in data["organisation_results"] if not o["shown"]]
-    assert len(hidden) == 5
-    assert all(o["name"] is None and o["scores"] == {} and o["respondents"] is None for o in hidden)
+    shown = [o["name"] for o in data["organisation_results"] if o["shown"] and not o["pool"]]
+    assert shown == ["Northdale Council", TRUST]
+    pool = data["organisation_results"][-1]
+    assert (pool["name"], pool["pool"], pool["respondents"], pool["organisations"]) == (
+        "Other organisations",
+        True,
+        9,
+        5,
+    )
+    assert pool["scores"]["1"] == round(19 / 9, 4)
+    assert not [o for o in data["organisation_results"] if not o["shown"]]
     nhs = next(s for s in data["sector_results"] if s["organisations"] == 3)
-    assert nhs["shown"] is False and nhs["hidden_reason"] == "protects-a-smaller-group"
+    assert nhs["shown"] is False and nhs["hidden_reason"] == "holds-pooled-organisations"
+    assert nhs["respondents"] is None and nhs["scores"] == {}
     icb_comment = next(
         c
         for b in data["behaviours"]
         for c in b["comments"]
         if c["text"].startswith("The shared vision")
     )
-    assert icb_comment["organisation"] is None
+    assert icb_comment["organisation"] == "Other organisations"
 
 
 def test_the_json_for_a_small_round_gives_only_the_count(
@@ -245,13 +255,13 @@ def test_the_workbook_has_results_and_anonymised_responses(demo_client, spring):
     assert header[:4] == ["Behaviour", "Title", "Priority", "Score (0 to 3)"]
     first = [c.value for c in results[2]]
     assert first[0] == "1"
-    assert first[3] == pytest.approx(13 / 7)
+    assert first[3] == pytest.approx(122 / 63)
     assert first[7] == pytest.approx(1.8)
-    assert first[10] == pytest.approx(1.0)
+    assert first[10] == pytest.approx(10 / 9)
     assert first[12] == "Yes"
     assert first[14:18] == [8, 48, 24, 0]
     sixth = [c.value for c in results[7]]
-    assert (sixth[0], sixth[2], sixth[3]) == ("6", 1, pytest.approx(14 / 15))
+    assert (sixth[0], sixth[2], sixth[3]) == ("6", 1, pytest.approx(36 / 35))
     responses = list(book["Responses"].values)
     assert responses[0][:8] == (
         "format",
@@ -309,7 +319,9 @@ def test_a_small_rounds_workbook_has_the_count_only(client, facilitator, open_ro
     client.force_login(facilitator)
     book = open_workbook(download(client, "xlsx", open_round).content)
     assert book.sheetnames == ["Summary"]
-    assert "Not shown" in json.dumps(list(book["Summary"].values), default=str)
+    assert "Results appear when the round closes" in json.dumps(
+        list(book["Summary"].values), default=str
+    )
 
 
 # --- PDF ----------------------------------------------------------------------------------
@@ -328,9 +340,9 @@ def test_the_board_report_is_a_tagged_pdf_with_the_figures(demo_client, spring):
     assert "Culture for integration: Spring 2026" in content
     assert "20 responses sent, from 7 organisations" in content
     assert (
-        "The lowest score is for 6. Share your challenges and strengths: 0.93 out of 3." in content
+        "The lowest score is for 6. Share your challenges and strengths: 1.03 out of 3." in content
     )
-    for figure in ("1.86", "1.15", "0.93", "Partners see this differently", "7.4 of 12"):
+    for figure in ("1.94", "1.31", "1.03", "Partners see this differently", "7.7 of 12"):
         assert figure in content
     assert TRUST in content and "Northdale Council" in content
     for name in SMALL_IN_SPRING:
@@ -364,7 +376,7 @@ def test_the_board_report_of_a_small_round_has_no_figures(
     reader = PdfReader(io.BytesIO(download(client, "pdf", open_round).content))
     content = " ".join(page.extract_text() or "" for page in reader.pages)
     assert "4 responses sent" in content
-    assert "Results are shown once at least 5 people have answered" in content
+    assert "at least 5 are needed" in content
     assert "0.00" not in content
 
 
@@ -391,7 +403,7 @@ def test_the_slides_have_native_charts_with_the_figures(demo_client, spring):
     answers = charts[0]
     assert (
         next(iter(answers.plots[0].categories))
-        == "1. Be prepared to experiment and learn together (1.86)"
+        == "1. Be prepared to experiment and learn together (1.94)"
     )
     series = {s.name: list(s.values) for s in answers.plots[0].series}
     assert list(series) == ["Yes", "Sometimes", "Not always", "No"]
@@ -401,9 +413,9 @@ def test_the_slides_have_native_charts_with_the_figures(demo_client, spring):
     scores = tables[0]
     assert [scores.cell(1, c).text for c in range(4)] == [
         "1. Be prepared to experiment and learn together",
-        "1.86",
+        "1.94",
         "1.80",
-        "1.00 (see this differently)",
+        "1.11 (see this differently)",
     ]
     text = all_text(presentation)
     assert "Culture for integration: Spring 2026" in text
@@ -417,11 +429,12 @@ def test_the_slides_have_native_charts_with_the_figures(demo_client, spring):
 
 def test_the_slides_show_the_trend_across_rounds(demo_client, demo_partnership):
     autumn = Round.objects.get(title="Autumn 2026")
+    autumn.close()  # an open individual round has no figures to plot
     presentation = Presentation(io.BytesIO(download(demo_client, "pptx", autumn).content))
     trend = [s.chart for slide in presentation.slides for s in slide.shapes if s.has_chart][-1]
     assert list(trend.plots[0].categories) == ["Spring 2026 (v1)", "Autumn 2026 (v1)"]
     first = trend.plots[0].series[0]
-    assert list(first.values) == pytest.approx([13 / 7, 19 / 8])
+    assert list(first.values) == pytest.approx([122 / 63, 7 / 3])
 
 
 def test_the_slides_of_a_small_round_have_no_figures(

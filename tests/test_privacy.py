@@ -223,8 +223,10 @@ def test_the_privacy_page_states_what_the_settings_say(client, settings):
     assert "After 8 hours" in page
 
 
-def test_the_help_page_explains_hiding_a_second_group(client, settings):
+def test_the_help_page_explains_pooling_small_organisations(client, settings):
     settings.MIN_GROUP_SIZE = 7
     page = client.get(reverse("help")).content.decode()
-    assert "fewer than 7 respondents" in page
-    assert "we hide a second group as well" in page
+    assert "at least 7 people from it answered through their own link" in page
+    assert "Results appear when the round closes" in page
+    assert "Shareable links do not count towards the 7" in page
+    assert "between 1 and 6" in page

@@ -38,38 +38,40 @@ def test_spring_scores_match_the_hand_worked_figures(demo_client):
     html = demo_client.get(reverse("results:round", args=[spring.pk])).content.decode()
     assert "20 responses sent, from 7 organisations" in html
 
-    # Behaviour 1. Organisation means: ICB 3, trust 2, primary care 2, council 1, care
-    # provider 2, voluntary 2, Healthwatch 1. Each counts equally: 13/7 = 1.857 (61.9%, a
-    # total of 13/7 x 4 = 7.4 of 12). Each person equal: (6+12+4+5+2+6+1)/20 = 36/20 = 1.80.
-    # Only the trust (6) and council (5) have 5 or more respondents, so only they make the
-    # range: 2 - 1 = 1, a full answer step, so partners see this differently.
+    # Only the trust (6) and council (5) have 5 or more respondents; the other five
+    # organisations (9 people) are pooled and scored by the pool's mean, counted as five
+    # organisations.
+    # Behaviour 1. Trust 2, council 1, pool (6+4+2+6+1)/9 = 19/9. Each organisation equal:
+    # (2 + 1 + 5 x 19/9) / 7 = 122/63 = 1.937 (64.6%, a total of 122/63 x 4 = 7.7 of 12). Each
+    # person equal: (6+12+4+5+2+6+1)/20 = 36/20 = 1.80. Range over the trust, the council and
+    # the pool: 19/9 - 1 = 10/9, over a full answer step, so partners see this differently.
     assert row(html, "1")[1:6] == [
-        "1.86",
-        "62%",
-        "7.4 of 12",
+        "1.94",
+        "65%",
+        "7.7 of 12",
         "1.80",
-        "1.00 Partners see this differently",
+        "1.11 Partners see this differently",
     ]
-    # Behaviour 2. ICB (3+2)/2, trust 11/6, primary care 3/2, council 6/5, care provider 0,
-    # voluntary 1, Healthwatch 0: sum 241/30, / 7 = 241/210 = 1.148 (38.3%, x 5 questions = 5.7 of 15).
-    # Each person equal: 28/20 = 1.40. Range among trust and council: 11/6 - 6/5 = 19/30.
-    assert row(html, "2")[1:6] == ["1.15", "38%", "5.7 of 15", "1.40", "0.63"]
-    # Behaviour 6. ICB 3, trust 2, primary care 1, council 1/5, care provider 0, voluntary
-    # 1/3, Healthwatch 0: (6 + 8/15) / 7 = 14/15 = 0.933. Each person equal: 22/20 = 1.10.
+    # Behaviour 2. Trust 11/6, council 6/5, pool (5+3+0+3+0)/9 = 11/9:
+    # (11/6 + 6/5 + 55/9) / 7 = 823/630 = 1.306 (43.5%, x 5 questions = 6.5 of 15).
+    # Each person equal: 28/20 = 1.40. Range: 11/6 - 6/5 = 19/30.
+    assert row(html, "2")[1:6] == ["1.31", "44%", "6.5 of 15", "1.40", "0.63"]
+    # Behaviour 6. Trust 2, council 1/5, pool (6+2+0+1+0)/9 = 1: (2 + 1/5 + 5) / 7 = 36/35
+    # = 1.029. Each person equal: 22/20 = 1.10. Range 2 - 1/5 = 9/5.
     assert row(html, "6")[1:6] == [
-        "0.93",
-        "31%",
-        "3.7 of 12",
+        "1.03",
+        "34%",
+        "4.1 of 12",
         "1.10",
         "1.80 Partners see this differently",
     ]
     # No earlier round to compare with.
     assert row(html, "1")[6] == "No earlier round"
 
-    # Priorities, lowest first: 6 (14/15), 5 (41/42), 2 (241/210).
+    # Priorities, lowest first: 6 (36/35), 5 (143/126), 4 (163/126).
     priorities = re.search(r'<ol[^>]*id="priorities">(.*?)</ol>', html, re.S).group(1)
     order = re.findall(r'href="#behaviour-(\d)"', priorities)
-    assert order == ["6", "5", "2"]
+    assert order == ["6", "5", "4"]
 
     # Question 1.1: Yes from the ICB (2); Sometimes from the trust, primary care, care
     # provider and voluntary sector (6+2+1+3 = 12); Not always from council and Healthwatch (6).
@@ -80,16 +82,27 @@ def test_spring_scores_match_the_hand_worked_figures(demo_client):
     assert "Useful resources" in html  # someone answered No
 
 
-def test_autumn_shows_change_since_spring(demo_client):
+def test_an_open_individual_round_shows_no_figures_until_it_closes(demo_client):
     autumn = Round.objects.get(title="Autumn 2026")
-    html = demo_client.get(reverse("results:round", args=[autumn.pk])).content.decode()
+    url = reverse("results:round", args=[autumn.pk])
+    html = demo_client.get(url).content.decode()
     assert "6 responses sent, from 4 organisations" in html  # drafts are not counted
-    # Behaviour 1 now: ICB 3, trust (2+3)/2, council 2, voluntary 2 = 9.5/4 = 2.375.
-    # Change: 19/8 - 13/7 = 29/56 = 0.52 up.
+    assert "Results appear when the round closes" in html
+    assert 'id="scores"' not in html
+
+
+def test_autumn_shows_change_since_spring_once_closed(demo_client):
+    autumn = Round.objects.get(title="Autumn 2026")
+    autumn.close()
+    html = demo_client.get(reverse("results:round", args=[autumn.pk])).content.decode()
+    assert "6 responses sent, from 4 organisations" in html
+    # No organisation has 5 respondents, so all four are pooled (6 people): the partnership's
+    # score is the pool's mean. Behaviour 1: (3+2+3+2+2+2)/6 = 7/3 = 2.33.
+    # Change: 7/3 - 122/63 = 25/63 = 0.40 up.
     cells = row(html, "1")
-    assert cells[1] == "2.38"
-    assert cells[6] == "Up 0.52"
-    # No organisation has 5 respondents yet, so no range can be shown without exposing one.
+    assert cells[1] == "2.33"
+    assert cells[6] == "Up 0.40"
+    # One group only, so there is no range between organisations to show.
     assert cells[5] == "Not shown"
 
 
@@ -101,7 +114,7 @@ def test_too_few_individual_responses_show_only_the_count(
     client.force_login(facilitator)
     html = client.get(reverse("results:round", args=[open_round.pk])).content.decode()
     assert "4 responses sent" in html
-    assert "Results are shown once at least 5 people have answered" in html
+    assert "at least 5 are needed for results to be shown" in html
     assert 'id="scores"' not in html
     assert "Partners see" not in html
 

@@ -48,15 +48,16 @@ def pages(client, round_) -> dict[str, str]:
     }
 
 
-def test_the_comparison_shows_large_organisations_and_only_counts_the_small_ones(
-    demo_client, spring
-):
+def test_the_comparison_shows_large_organisations_and_pools_the_small_ones(demo_client, spring):
     html = pages(demo_client, spring)["organisations"]
     # Council: every answer Not always in behaviour 1 (1.00); trust: (2+2+2+2+2+2)/6 = 2.00.
     assert table_row(html, "data-organisation", "Northdale Council")[2].startswith("1.00")
     assert table_row(html, "data-organisation", TRUST)[2].startswith("2.00")
-    hidden = table_row(html, "data-organisation", "hidden-small")
-    assert hidden[0].startswith("5 organisations Hidden: fewer than 5 people answered")
+    # The other five (9 people) together: behaviour 1 (6+4+2+6+1)/9 = 19/9 = 2.11.
+    pool = table_row(html, "data-organisation", "pool")
+    assert pool[0] == "Other organisations 5 organisations counted together"
+    assert pool[1] == "9"
+    assert pool[2].startswith("2.11")
 
 
 def test_no_page_names_a_small_organisation_in_individual_mode(demo_client, spring):
@@ -65,39 +66,38 @@ def test_no_page_names_a_small_organisation_in_individual_mode(demo_client, spri
             assert organisation not in html, f"{organisation} named on the {name} page"
 
 
-def test_a_sector_is_hidden_when_it_would_expose_its_small_organisations(demo_client, spring):
+def test_a_sector_holding_pooled_organisations_is_not_shown(demo_client, spring):
     html = pages(demo_client, spring)["organisations"]
-    # The NHS has 10 respondents, but its ICB (2) and primary care (2) would be the NHS
-    # figure minus the trust's: the sector is hidden to protect them.
-    nhs = table_row(html, "data-sector", "NHS")
-    assert "Hidden so that a smaller group's answers cannot be worked out" in nhs[0]
+    # The NHS has 10 respondents, but its ICB (2) and primary care (2) are pooled: the NHS
+    # figure minus the trust's would separate them from the rest of the pool.
+    pooled = "some of its organisations are counted with the other organisations"
+    assert pooled in table_row(html, "data-sector", "NHS")[0]
     assert table_row(html, "data-sector", "Local authority")[2].startswith("1.00")
-    assert (
-        "Hidden: fewer than 5 people answered"
-        in table_row(html, "data-sector", "Care providers")[0]
-    )
+    assert pooled in table_row(html, "data-sector", "Care providers")[0]
+    # Its size would give away a pooled organisation's: only shown sectors have one.
+    assert table_row(html, "data-sector", "NHS")[1] == "3"  # organisations, which are known
 
 
 def test_each_behaviour_shows_its_sectors(demo_client, spring):
     html = pages(demo_client, spring)["round"]
     sectors = re.search(r'data-sectors="1">(.*?)</table>', html, re.S).group(1)
     assert "Local authority" in sectors and "1.00" in sectors
-    assert "Hidden so that a smaller group" in sectors
+    assert "counted with the other organisations" in sectors
 
 
 def test_comments_name_only_organisations_that_are_shown(demo_client, spring):
     html = text(pages(demo_client, spring)["round"])
     assert "the last five minutes. From Northdale Hospitals NHS Foundation Trust" in html
     assert "hard to get a shared picture. From Northdale Council" in html
-    # The ICB had 2 respondents: its comment appears, without its name.
+    # The ICB had 2 respondents: its comment appears as the pool's, without its name.
     assert "The shared vision was agreed at the away day" in html
-    assert "used in every business case. From" not in html
+    assert "used in every business case. From Other organisations" in html
 
 
 def test_the_overview_has_key_points_resources_and_no_answers(demo_client, spring):
     html = text(pages(demo_client, spring)["round"])
-    assert "The lowest score is for 6. Share your challenges and strengths: 0.93 out of 3." in html
-    assert "5 of 7 organisations are not shown on their own" in html
+    assert "The lowest score is for 6. Share your challenges and strengths: 1.03 out of 3." in html
+    assert "5 of 7 organisations are counted together as other organisations" in html
     # Brookside and Healthwatch answered No to every question of behaviour 2.
     assert "2. Have a clear shared vision : 2.1 (2), 2.2 (2)" in html
     assert "Useful resources" in html
@@ -126,10 +126,10 @@ def test_it_shows_how_partners_see_themselves_against_their_partners(
     assert "Alpha Trust" in html  # organisational responses are shown by name
 
 
-def test_it_hides_a_second_and_third_group_so_a_small_one_cannot_be_worked_out(
+def test_a_pool_under_the_group_size_takes_in_the_smallest_shown_organisation(
     client, facilitator, partnership, instrument
 ):
-    round_ = make_round(partnership, instrument)
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
     sizes = [
         ("Alpha Trust", Sector.NHS_TRUST, 10, "333333"),
         ("Beta Council", Sector.LOCAL_AUTHORITY, 7, "222222"),
@@ -142,41 +142,84 @@ def test_it_hides_a_second_and_third_group_so_a_small_one_cannot_be_worked_out(
             send_response(round_, org, pattern, {"1": f"A comment from {name}"})
     client.force_login(facilitator)
     html = client.get(reverse("results:organisations", args=[round_.pk])).content.decode()
-    # Hiding Delta alone: Delta = partnership x 4 - the other three. Hiding Gamma as well
-    # still leaves two equations (organisations equal, people equal) in two unknowns.
-    assert "Alpha Trust" in html
-    for name in ("Beta Council", "Gamma Care", "Delta Voluntary"):
+    # Delta (2) alone would be a pool of fewer than 5, so Gamma, the smallest shown, joins it.
+    assert "Alpha Trust" in html and "Beta Council" in html
+    for name in ("Gamma Care", "Delta Voluntary"):
         assert name not in html
-    assert "1 organisation Hidden: fewer than 5 people answered" in text(html)
-    assert "2 organisations Hidden so that a smaller group" in text(html)
-    # Sectors too: the local authority sector is Beta alone, so it is hidden with Beta.
-    assert "Hidden so that a smaller group" in table_row(html, "data-sector", "Local authority")[0]
+    pool = table_row(html, "data-organisation", "pool")
+    # (6 x 1 + 2 x 0) / 8 = 0.75, each person counted once.
+    assert pool[1] == "8" and pool[2].startswith("0.75")
+    # Organisations equal, the pool counted twice: (3 + 2 + 2 x 0.75) / 4 = 1.625.
+    assert table_row(html, "data-organisation", "partnership")[2].startswith("1.63")
     assert table_row(html, "data-sector", "NHS")[2].startswith("3.00")
+    assert table_row(html, "data-sector", "Local authority")[2].startswith("2.00")
+    assert "counted with the other" in table_row(html, "data-sector", "Care providers")[0]
     overview = text(client.get(reverse("results:round", args=[round_.pk])).content.decode())
     # The overview shows a behaviour's first 10 comments (Alpha's, by name) and links to all.
     assert overview.count("A comment from Alpha Trust") == 10
     assert "Read all 25 comments about behaviour 1 (15 more)" in overview
-    assert "From Delta Voluntary" not in overview and "From Beta Council" not in overview
-    assert "From Alpha Trust" in overview
     page = text(client.get(reverse("results:comments", args=[round_.pk, "1"])).content.decode())
     assert "25 comments" in page
-    assert "A comment from Delta Voluntary" in page
-    assert "From Delta Voluntary" not in page and "From Beta Council" not in page
-    assert page.count("From Alpha Trust") == 10
+    assert page.count("From Alpha Trust") == 10 and page.count("From Beta Council") == 7
+    # The pool's comments come together, after the named ones, without their organisation.
+    assert page.count("From Other organisations") == 8
+    assert "From Delta Voluntary" not in page and "From Gamma Care" not in page
+    assert page.index("From Beta Council") < page.index("From Other organisations")
 
 
-def test_a_round_that_would_reveal_a_small_organisation_shows_only_the_count(
+def test_when_every_organisation_is_pooled_only_the_partnership_is_shown(
     client, facilitator, partnership, instrument, organisations
 ):
-    round_ = make_round(partnership, instrument)
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
     for _ in range(10):
         send_response(round_, organisations[0], "333333")
     for _ in range(3):
         send_response(round_, organisations[1], "000000")
     client.force_login(facilitator)
-    for name, html in pages(client, round_).items():
-        assert "13 responses sent" in html or name == "organisations"
-        assert "any score would let a small organisation" in html
+    html = pages(client, round_)
+    # The council's 3 are pooled; the pool then takes in the trust, the only other one.
+    # Organisations equal over one pool of two: (10 x 3 + 3 x 0) / 13 = 2.31.
+    assert "13 responses sent" in html["round"]
+    assert table_row(html["round"], "data-behaviour", "1")[1] == "2.31"
+    assert "Eastvale Council" not in html["organisations"]
+    assert "Eastvale NHS Trust" not in html["organisations"]
+    assert "3.00" not in html["organisations"] and "0.00" not in html["organisations"]
+
+
+def test_answers_through_a_shareable_link_do_not_count_towards_the_group_size(
+    client, facilitator, partnership, instrument, organisations
+):
+    # Padding: one real person answers for the council; someone holding its shareable link
+    # sends four more answers they know, to lift it to 5 and read the real person's answers.
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
+    council, trust = organisations
+    send_response(round_, council, "000000", {"1": "The real person's comment."})
+    for _ in range(4):
+        send_response(round_, council, "333333", shared=True)
+    for _ in range(6):
+        send_response(round_, trust, "222222")
+    client.force_login(facilitator)
+    html = pages(client, round_)
+    assert "Eastvale Council" not in html["organisations"]  # 1 counted: pooled
+    data = client.get(reverse("results:json", args=[round_.pk])).json()
+    assert [o["name"] for o in data["organisation_results"]] == ["Other organisations"]
+    # Shareable answers still count in the figures: (0 + 4 x 3 + 6 x 2) / 11.
+    assert data["behaviours"][0]["respondent_weighted"] == round(24 / 11, 4)
+    assert "The real person's comment." in text(html["round"])
+    assert "From Eastvale Council" not in text(html["round"])
+
+
+def test_a_round_with_too_few_personal_link_answers_shows_only_the_count(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
+    for _ in range(2):
+        send_response(round_, organisations[0], "000000")
+    for _ in range(6):
+        send_response(round_, organisations[1], "333333", shared=True)
+    client.force_login(facilitator)
+    for html in pages(client, round_).values():
+        assert "fewer than 5 people answered through their own link" in html
         assert 'id="scores"' not in html and "3.00" not in html
 
 
@@ -203,7 +246,7 @@ def test_change_is_not_shown_against_a_round_that_showed_no_figures(
     earlier.save()
     for _ in range(3):
         send_response(earlier, organisations[0], "000000")
-    now = make_round(partnership, instrument, title="Autumn")
+    now = make_round(partnership, instrument, status=Status.CLOSED, title="Autumn")
     for _ in range(5):
         send_response(now, organisations[0], "333333")
     client.force_login(facilitator)
@@ -231,10 +274,10 @@ def test_a_partner_lead_sees_their_organisation_beside_the_partnership(
 ):
     client.force_login(partner_lead(django_user_model, demo_partnership, "Northdale Council"))
     html = pages(client, spring)
-    # Behaviour 1: the council 1.00 against the partnership's 13/7 = 1.86.
-    assert table_row(html["round"], "data-own", "1")[1:4] == ["1.00", "1.86", "0.86 lower"]
+    # Behaviour 1: the council 1.00 against the partnership's 122/63 = 1.94.
+    assert table_row(html["round"], "data-own", "1")[1:4] == ["1.00", "1.94", "0.94 lower"]
     assert "5 people from Northdale Council answered" in html["round"]
-    assert "5 of 7 organisations are not shown on their own" in text(html["round"])
+    assert "5 of 7 organisations are counted together" in text(html["round"])
     # Other organisations are neither listed nor named beside comments.
     for name in html.values():
         assert TRUST not in name
@@ -250,7 +293,11 @@ def test_a_partner_lead_of_a_small_organisation_is_told_why_it_is_hidden(
 ):
     client.force_login(partner_lead(django_user_model, demo_partnership, "Brookside Home Care"))
     html = text(pages(client, spring)["round"])
-    assert "Hidden: fewer than 5 people answered. Your organisation's answers still count" in html
+    assert (
+        "Counted with the other organisations: fewer than 5 people answered through their own "
+        "link. Your organisation's answers still count"
+    ) in html
+    assert "Other organisations" not in pages(client, spring)["organisations"]
 
 
 def test_a_partner_lead_cannot_download_responses(
@@ -313,7 +360,7 @@ def test_the_number_of_queries_does_not_grow_with_responses_or_organisations(
     client, facilitator, partnership, instrument, organisations
 ):
     client.force_login(facilitator)
-    round_ = make_round(partnership, instrument)
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
     urls = [
         reverse(f"results:{name}", args=[round_.pk])
         for name in ("round", "organisations", "json", "csv", "xlsx")
@@ -360,19 +407,20 @@ def test_scores_change_and_trend_survive_the_answers_being_deleted(
     html = pages(demo_client, spring)["round"]
     # The same hand-worked figures as tests/test_results.py, from the kept totals.
     assert table_row(html, "data-behaviour", "1")[1:6] == [
-        "1.86",
-        "62%",
-        "7.4 of 12",
+        "1.94",
+        "65%",
+        "7.7 of 12",
         "1.80",
-        "1.00 Partners see this differently",
+        "1.11 Partners see this differently",
     ]
     assert "answers and comments were deleted under the service" in text(html)
     assert 'data-question="1.1"' not in html
     autumn = Round.objects.get(title="Autumn 2026")
+    autumn.close()
     autumn_html = demo_client.get(reverse("results:round", args=[autumn.pk])).content.decode()
-    assert table_row(autumn_html, "data-behaviour", "1")[6] == "Up 0.52"
+    assert table_row(autumn_html, "data-behaviour", "1")[6] == "Up 0.40"
     trend = demo_client.get(reverse("results:trend", args=[demo_partnership.pk])).content.decode()
-    assert table_row(trend, "data-round", "Spring 2026")[3] == "1.86"
+    assert table_row(trend, "data-round", "Spring 2026")[3] == "1.94"
     assert demo_client.get(reverse("results:csv", args=[spring.pk])).status_code == 409
     for name in ("pdf", "pptx", "xlsx", "json"):
         assert demo_client.get(reverse(f"results:{name}", args=[spring.pk])).status_code == 200

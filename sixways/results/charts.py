@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .scoring import rounded
+
 WIDTH = 640
 TEXT = "#212b32"
 WHITE = "#ffffff"
@@ -279,13 +281,13 @@ def heatmap(
                 cells.append(HeatCell(x, y, WHITE, "Hidden" if scores is None else "–", GREY, True))
             else:
                 fill, ink = heat_shade(value, maximum)
-                cells.append(HeatCell(x, y, fill, f"{float(value):.2f}", ink, False))
+                cells.append(HeatCell(x, y, fill, rounded(value, 2), ink, False))
         placed_rows.append(HeatRow(label=shorten(label, 40), y=y, cells=cells, strong=strong))
         if scores is None:
             descriptions.append(f"{label}: hidden")
         else:
             figures = ", ".join(
-                f"{key} {float(scores[key]):.2f}" for key, _ in columns if key in scores
+                f"{key} {rounded(scores[key], 2)}" for key, _ in columns if key in scores
             )
             descriptions.append(f"{label}: {figures}")
     legend_y = top + len(rows) * (cell_h + 4) + 14
@@ -293,7 +295,7 @@ def heatmap(
     for step, shade in enumerate(HEAT_SHADES):
         low = Fraction(maximum * step, len(HEAT_SHADES))
         high = Fraction(maximum * (step + 1), len(HEAT_SHADES))
-        text = f"{float(low):.1f} to {float(high):.1f}"
+        text = f"{rounded(low, 1)} to {rounded(high, 1)}"
         legend.append((x, text, shade))
         x += 22 + text_width(text, 12) + 12
     key_text = "; ".join(f"{key} {name}" for key, name in columns)
@@ -372,7 +374,7 @@ def run_chart(
             RunPoint(
                 x=x_of(index),
                 y=None if value is None else y_of(value),
-                value="Not shown" if value is None else f"{float(value):.2f}",
+                value="Not shown" if value is None else rounded(value, 2),
                 label=shorten(label, 18),
                 version=version,
                 show_label=spacing >= 44,
@@ -400,13 +402,13 @@ def run_chart(
         if len(values) >= 3:
             middle = Fraction(statistics.median(values))
             start, end = x_of(run[0]) - spacing * 0.4, x_of(run[-1]) + spacing * 0.4
-            medians.append((start, end, y_of(middle), f"{float(middle):.2f}"))
+            medians.append((start, end, y_of(middle), rounded(middle, 2)))
     gridlines = [(y_of(Fraction(score)), f"{label} ({score})") for score, label in scale]
     x_labels = [
         (p.x, p.label, f"Version {p.version}") for i, p in enumerate(placed) if i % every == 0
     ]
     described = "; ".join(
-        f"{label} (version {version}): " + ("not shown" if value is None else f"{float(value):.2f}")
+        f"{label} (version {version}): " + ("not shown" if value is None else rounded(value, 2))
         for label, version, value in points
     )
     return RunChart(

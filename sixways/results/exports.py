@@ -25,7 +25,16 @@ from django.utils import formats, timezone
 from sixways.partnerships.models import SECTOR_GROUPS
 from sixways.rounds.models import Answer, Comment, Response
 
-from .queries import SUBMITTED, RoundResults, Structure, _structures, all_comments, snapshot
+from . import privacy
+from .queries import (
+    POOL_NAME,
+    SUBMITTED,
+    RoundResults,
+    Structure,
+    _structures,
+    all_comments,
+    snapshot,
+)
 
 RESPONSES_FORMAT = "sixways-responses/1"
 RESULTS_FORMAT = "sixways-results/1"
@@ -87,16 +96,16 @@ def response_columns(structure: Structure) -> list[str]:
 def anonymised_responses(results: RoundResults) -> tuple[Structure, list[ResponseRow]]:
     """One row per sent response, labelled only as the round's privacy plan allows.
 
-    In individual mode a response names its organisation only when the pages show that
-    organisation, and its sector only when the pages show that sector (or the organisation).
-    So every combination of organisation and sector in the file covers at least K people, the
-    same groups the pages show. Three queries however many responses there are.
+    In individual mode a response names its organisation and sector only when the pages show
+    that organisation; a pooled organisation's rows say "Other organisations" and no sector,
+    so nothing in the file separates the pool's members (privacy.py). Rows come in an order
+    that says nothing: neither by organisation nor by the time sent. Three queries however
+    many responses there are.
     """
     round_ = results.round
     with snapshot():
         structure = _structures({round_.instrument_id})[round_.instrument_id]
-        shown_orgs = {o.key: o for o in results.organisation_results if o.shown}
-        shown_sectors = {s.key for s in results.sector_results if s.shown}
+        shown_orgs = {o.key: o for o in results.organisation_results if o.shown and not o.pool}
         responses = list(
             Response.objects.filter(round=round_, state=SUBMITTED).values_list(
                 "id", "organisation", "organisation__sector"
@@ -123,13 +132,12 @@ def anonymised_responses(results: RoundResults) -> tuple[Structure, list[Respons
         # round's privacy plan allows.
         group = shown_orgs.get(org) if org is not None else None
         named = group is not None
+        pooled = org in results.visibility.pooled
         rows.append(
             ResponseRow(
-                organisation=group.name if named else "",
+                organisation=group.name if named else (POOL_NAME if pooled else ""),
                 organisation_code=group.code if named else "",
-                sector=sector
-                if (named or sector in shown_sectors or not results.individual)
-                else "",
+                sector=sector if (named or not results.individual) else "",
                 answers=answers[pk],
                 comments=comments[pk],
                 # Neither the database order nor the time sent: both could point to a person.
@@ -138,9 +146,7 @@ def anonymised_responses(results: RoundResults) -> tuple[Structure, list[Respons
                 ).hexdigest(),
             )
         )
-    rows.sort(
-        key=lambda r: (r.organisation == "", r.organisation, r.sector == "", r.sector, r.order)
-    )
+    rows.sort(key=lambda r: r.order)
     return structure, rows
 
 
@@ -227,19 +233,24 @@ def _spread(spread) -> dict | None:
     }
 
 
-def _group(group, behaviours, k) -> dict:
+HIDDEN_REASONS = {
+    privacy.SMALL: "pooled-fewer-than-min-group-size",
+    privacy.MERGED: "pooled-so-the-pool-reaches-min-group-size",
+    privacy.POOLED: "holds-pooled-organisations",
+}
+
+
+def _group(group, k) -> dict:
+    """A shown organisation, the pool, a sector, or a partner lead's own pooled organisation."""
     return {
-        "name": group.name if group.shown else None,
-        "code": (group.code or None) if group.shown else None,
-        "sector": group.sector if group.shown else None,
-        "respondents": group.respondents if group.shown or group.reason != "small" else None,
+        "name": group.name if group.shown or group.own else None,
+        "code": (group.code or None) if group.shown and not group.pool else None,
+        "sector": (group.sector or None) if group.shown else None,
+        "respondents": privacy.shown_count(group.respondents, k) if group.shown else None,
         "organisations": group.organisations,
         "shown": group.shown,
-        "hidden_reason": None
-        if group.shown
-        else (
-            "fewer-than-min-group-size" if group.reason == "small" else "protects-a-smaller-group"
-        ),
+        "pool": group.pool,
+        "hidden_reason": None if group.shown else HIDDEN_REASONS.get(group.reason),
         "scores": {key: number(value) for key, value in group.scores.items()},
         "answers": group.splits,
     }
@@ -253,8 +264,10 @@ def results_json(results: RoundResults) -> dict:
         reason = "no-responses"
     elif results.suppressed:
         reason = "fewer-responses-than-min-group-size"
+    elif results.awaiting_close:
+        reason = "round-still-open"
     elif results.withheld:
-        reason = "would-reveal-a-small-group"
+        reason = "too-few-responses-through-personal-links"
     data = {
         "format": RESULTS_FORMAT,
         "generated_at": timezone.now().isoformat(timespec="seconds"),
@@ -317,10 +330,8 @@ def results_json(results: RoundResults) -> dict:
                 ],
             }
         )
-    data["organisation_results"] = [
-        _group(o, results.behaviours, k) for o in results.organisation_results
-    ]
-    data["sector_results"] = [_group(s, results.behaviours, k) for s in results.sector_results]
+    data["organisation_results"] = [_group(o, k) for o in results.organisation_results]
+    data["sector_results"] = [_group(s, k) for s in results.sector_results]
     if results.gap:
         gap = results.gap
         data["self_partner_gap"] = {
@@ -394,12 +405,7 @@ def workbook(results: RoundResults, key_points: list[str]) -> bytes:
     row = len(facts) + 3
     if not results.shows_figures:
         text(summary, row, 0, "Figures", bold)
-        text(
-            summary,
-            row,
-            1,
-            "Not shown: too few responses to show figures without risking identification.",
-        )
+        text(summary, row, 1, results.why_no_figures, wrap)
     for point in key_points:
         text(summary, row, 0, "Key point", bold)
         text(summary, row, 1, point, wrap)
@@ -517,20 +523,16 @@ def _groups_sheet(book, name, results, groups, text, num, bold, score, whole) ->
     k = results.min_group_size
     for r, g in enumerate(groups, start=1):
         if g.shown:
-            text(sheet, r, 0, g.name)
+            label = f"{g.name} ({g.organisations} organisations)" if g.pool else g.name
+            text(sheet, r, 0, label)
             text(sheet, r, 1, g.sector)
             num(sheet, r, 2, g.respondents, whole)
             for i, key in enumerate(keys):
                 num(sheet, r, 3 + i, g.scores.get(key), score)
         else:
-            reason = (
-                f"Hidden: fewer than {k} people answered"
-                if g.reason == "small"
-                else "Hidden so that a smaller group's answers cannot be worked out"
-            )
-            text(sheet, r, 0, reason)
+            text(sheet, r, 0, f"{g.name}: {g.why_hidden(k)}")
             for i in range(len(keys)):
-                text(sheet, r, 3 + i, "Hidden")
+                text(sheet, r, 3 + i, "Not shown")
     sheet.set_column(0, 0, 50)
     sheet.set_column(1, 1, 24)
     sheet.freeze_panes(1, 0)

@@ -3,18 +3,19 @@ and slides. The figures come from RoundResults, so every chart shows what the ta
 
 from .charts import ChartSet, heatmap, run_chart, shorten, stacked_bars
 from .queries import RoundResults, Trend
+from .scoring import rounded
 
 PARTNERSHIP_ROW = "Partnership (each organisation equal)"
 
 
 def _score(value) -> str:
-    return f"{float(value):.2f}"
+    return rounded(value, 2)
 
 
 def _organisation_label(group) -> str:
     # A hidden organisation is never named beside its row, in any chart or table.
     if not group.shown:
-        return "Your organisation (hidden)" if group.own else "Hidden organisation"
+        return "Your organisation (counted with the others)" if group.own else "Not shown"
     return group.name + (" (yours)" if group.own else "")
 
 
@@ -77,11 +78,7 @@ def _heatmaps(results: RoundResults, charts: ChartSet) -> ChartSet:
         rows = [(PARTNERSHIP_ROW, results.behaviour_scores, True)]
         rows += [
             (_organisation_label(o), o.scores if o.shown else None, o.own)
-            for o in results.listed_organisations
-        ]
-        rows += [
-            (f"Hidden: {count} {'organisation' if count == 1 else 'organisations'}", None, False)
-            for _reason, count in results.hidden_counts
+            for o in results.organisation_results
         ]
         charts.organisations = heatmap(
             "chart-organisations",
@@ -156,7 +153,7 @@ def key_points(results: RoundResults) -> list[str]:
         )
     if results.individual and results.hidden_total:
         points.append(
-            f"{results.hidden_total} of {results.groups_total} organisations "
-            "are not shown on their own, so that nobody's answers can be picked out."
+            f"{results.hidden_total} of {results.groups_total} organisations are counted "
+            "together as other organisations, so that nobody's answers can be picked out."
         )
     return points

@@ -17,7 +17,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models import Count, F, Window
+from django.db.models import Case, Count, F, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from sixways.accounts.models import RoundAggregate, RoundRetention
@@ -38,6 +38,7 @@ SUBMITTED = Response.State.SUBMITTED
 # Questions 1.3 and 1.4 ask the same thing of "you" and of "your partners" (PRODUCT.md).
 SELF_QUESTION, PARTNERS_QUESTION = "1.3", "1.4"
 NO_ORGANISATION = "No organisation given"
+POOL_NAME = "Other organisations"
 AGREED_RESPONSE = "The partnership's agreed response"
 # The overview and the board report show a behaviour's first comments; the rest are read a
 # page at a time, so neither grows with the number of responses.
@@ -133,6 +134,8 @@ class GroupInfo:
     sector: str  # the broad sector group: NHS, Local authority, ...
     code: str
     respondents: int
+    # Responses that count towards the group size: not through a shareable link (privacy.py).
+    counted: int
 
 
 @dataclass
@@ -154,27 +157,29 @@ class RoundData:
 def _load(round_ids: list[int]) -> dict[int, RoundData]:
     """Four queries for any number of rounds and responses."""
     data = {round_id: RoundData() for round_id in round_ids}
-    # Sent responses per organisation, counted from the index on (round, state, organisation)
-    # alone; the organisations are read after, so the join is one row a group, not a response.
+    # Sent responses per organisation, and how many of them came through a personal link
+    # rather than a shareable one; the organisations are read after, so the join is one row a
+    # group, not a response.
     respondents = list(
         Response.objects.filter(round_id__in=round_ids, state=SUBMITTED)
         .values_list("round", "organisation")
-        .annotate(n=Count("*"))
+        .annotate(n=Count("*"), shared=Count("id", filter=Q(invitation__shared_from__isnull=False)))
         .order_by()
     )
     organisations = {
         pk: (name, sector, code)
         for pk, name, sector, code in Organisation.objects.filter(
-            pk__in={organisation for _, organisation, _ in respondents} - {None}
+            pk__in={organisation for _, organisation, _, _ in respondents} - {None}
         ).values_list("pk", "name", "sector", "code")
     }
-    for round_id, organisation, n in respondents:
+    for round_id, organisation, n, shared in respondents:
         name, sector, code = organisations.get(organisation, ("", "", ""))
         data[round_id].groups[organisation] = GroupInfo(
             name=name or "",
             sector=str(SECTOR_GROUPS[sector]) if sector else "",
             code=code or "",
             respondents=n,
+            counted=n - shared,
         )
     # The sent answers, counted as each response was sent (rounds.models.Tally): a few
     # hundred rows a round, however many answers it has.
@@ -211,12 +216,20 @@ class GroupResult:
     respondents: int
     organisations: int = 1
     shown: bool = True
-    reason: str | None = None  # privacy.SMALL or privacy.PROTECTS when hidden
+    reason: str | None = None  # why an organisation is pooled or a sector hidden (privacy.py)
+    pool: bool = False  # the organisations pooled together because they are small
     scores: dict[str, Fraction] = field(default_factory=dict)  # behaviour key -> mean
     splits: dict[str, dict[str, int]] = field(default_factory=dict)  # behaviour -> option -> n
     question_means: dict[str, Fraction] = field(default_factory=dict)
     code: str = ""
     own: bool = False  # the partner lead's own organisation
+
+    def why_hidden(self, k: int) -> str:
+        return privacy.hidden_reason(self.reason, k)
+
+    def people(self, k: int) -> int | None:
+        """How many answered, as it may be shown: None for "fewer than K"."""
+        return privacy.shown_count(self.respondents, k)
 
     @property
     def gap(self) -> Fraction | None:
@@ -305,7 +318,8 @@ class RoundResults:
     previous: Round | None
     priorities: list[Behaviour]
     has_no_answers: bool = False  # anyone chose the lowest answer: offer the useful resources
-    withheld: bool = False  # figures could be worked back to a small group: only the count
+    withheld: bool = False  # too few responses count towards the group size: only the count
+    awaiting_close: bool = False  # an open individual round: figures when it closes
     organisation_results: list[GroupResult] = field(default_factory=list)
     sector_results: list[GroupResult] = field(default_factory=list)
     gap: Gap | None = None
@@ -330,29 +344,48 @@ class RoundResults:
 
     @property
     def shows_figures(self) -> bool:
-        return self.responses > 0 and not self.suppressed and not self.withheld
+        return (
+            self.responses > 0
+            and not self.suppressed
+            and not self.withheld
+            and not self.awaiting_close
+        )
+
+    @property
+    def why_no_figures(self) -> str:
+        """Why the round shows no figures, in words for pages and files ("" when it does)."""
+        k = self.min_group_size
+        if self.responses == 0:
+            return "No responses have been sent yet."
+        if self.awaiting_close:
+            people = "1 person has" if self.responses == 1 else f"{self.responses} people have"
+            need = f"; at least {k} are needed for results to be shown" if self.suppressed else ""
+            return (
+                "Results appear when the round closes, so that nobody can work out one "
+                "person's answers by comparing the results before and after they answer. "
+                f"So far {people} sent answers{need}."
+            )
+        if self.suppressed:
+            return (
+                f"Results are shown once at least {k} people have answered, so that nobody's "
+                "answers can be picked out."
+            )
+        if self.withheld:
+            return (
+                f"Results are not shown: fewer than {k} people answered through their own "
+                "link. Answers through an organisation's shareable link count in the figures, "
+                f"but not towards the {k}, because anyone with the link could answer more than "
+                "once. Invite people by email to give them their own link."
+            )
+        return ""
 
     @property
     def individual(self) -> bool:
         return self.round.mode == Mode.INDIVIDUAL
 
     @property
-    def listed_organisations(self) -> list[GroupResult]:
-        """The organisations a comparison lists one by one: every shown one, and a partner
-        lead's own even when hidden. The other hidden ones are only counted (hidden_counts)."""
-        return [o for o in self.organisation_results if o.shown or o.own]
-
-    @property
-    def hidden_counts(self) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for o in self.organisation_results:
-            if not o.shown and not o.own:
-                counts[o.reason] = counts.get(o.reason, 0) + 1
-        return [
-            (reason, counts[reason])
-            for reason in (privacy.SMALL, privacy.PROTECTS)
-            if reason in counts
-        ]
+    def pool(self) -> GroupResult | None:
+        return next((o for o in self.organisation_results if o.pool), None)
 
     @property
     def behaviour_scores(self) -> dict[str, Fraction]:
@@ -374,10 +407,34 @@ class Computed:
     org_question_means: dict[int | None, dict[str, Fraction]]
     question_counts: dict[int, dict[str, int]]  # question id -> option key -> n
     question_org_means: dict[int, dict[int | None, Fraction]]
+    # The pooled organisations' answers taken together (privacy.py): by behaviour and question.
+    pool_means: dict[str, Fraction] = field(default_factory=dict)
+    pool_splits: dict[str, dict[str, int]] = field(default_factory=dict)
+    pool_question_means: dict[str, Fraction] = field(default_factory=dict)  # question key
+    pool_question_ids: dict[int, Fraction] = field(default_factory=dict)  # question id
+
+    def units(self, means: dict[int | None, Fraction], pool_mean: Fraction | None):
+        """(score, organisations) pairs for scoring.organisation_equal: each shown
+        organisation is one; the pool is one unit counted as the organisations it holds."""
+        shown = [(m, 1) for org, m in means.items() if self.visibility.organisation_shown(org)]
+        pooled = sum(1 for org in means if org in self.visibility.pooled)
+        if pooled and pool_mean is not None:
+            shown.append((pool_mean, pooled))
+        return shown
+
+    def behaviour_units(self, key: str):
+        return self.units(self.org_means.get(key, {}), self.pool_means.get(key))
+
+    def question_units(self, question_id: int):
+        return self.units(
+            self.question_org_means.get(question_id, {}), self.pool_question_ids.get(question_id)
+        )
 
     def partnership_scores(self) -> dict[str, Fraction]:
         return {
-            key: scoring.partnership_score(means) for key, means in self.org_means.items() if means
+            key: scoring.organisation_equal(self.behaviour_units(key))
+            for key, means in self.org_means.items()
+            if means
         }
 
 
@@ -426,14 +483,14 @@ def _compute(round_: Round, data: RoundData, structure: Structure, k: int) -> Co
     if round_.mode == Mode.INDIVIDUAL:
         visibility = privacy.plan(
             {
-                org: privacy.Group(g.respondents, g.sector or None, g.name)
+                org: privacy.Group(g.respondents, g.sector or None, g.name, g.counted)
                 for org, g in data.groups.items()
             },
             k,
         )
     else:
         visibility = privacy.everything_shown()
-    return Computed(
+    computed = Computed(
         responses=responses,
         organisations=sum(1 for org in data.groups if org is not None),
         visibility=visibility,
@@ -443,14 +500,52 @@ def _compute(round_: Round, data: RoundData, structure: Structure, k: int) -> Co
         question_counts=question_counts,
         question_org_means=question_org_means,
     )
+    if visibility.has_pool:
+        _pool(computed, data, per_org_question, structure, section_key, scores)
+    return computed
+
+
+def _pool(computed, data, per_org_question, structure, section_key, scores) -> None:
+    """The pooled organisations' figures: their answers added up, each person counting once."""
+    pooled = [org for org in data.groups if org in computed.visibility.pooled]
+    for behaviour, by_org in computed.org_splits.items():
+        split = {o.key: 0 for o in structure.options}
+        for org in pooled:
+            for key, n in by_org.get(org, {}).items():
+                split[key] += n
+        computed.pool_splits[behaviour] = split
+        if (mean := _mean(split, scores)) is not None:
+            computed.pool_means[behaviour] = mean
+    if data.answers_deleted:
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for (org, section), (score_sum, answer_count) in data.totals.items():
+            if org in computed.visibility.pooled and section in section_key:
+                sums[section_key[section]][0] += score_sum
+                sums[section_key[section]][1] += answer_count
+        computed.pool_means = {b: Fraction(t, n) for b, (t, n) in sums.items() if n}
+    question_key = {q.pk: q.key for q in structure.questions}
+    for question in question_key:
+        split = {o.key: 0 for o in structure.options}
+        for org in pooled:
+            for key, n in per_org_question.get(org, {}).get(question, {}).items():
+                split[key] += n
+        if (mean := _mean(split, scores)) is not None:
+            computed.pool_question_ids[question] = mean
+            computed.pool_question_means[question_key[question]] = mean
 
 
 def _figures_shown(round_: Round, computed: Computed, k: int) -> bool:
     if computed.responses == 0:
         return False
+    if not privacy.publishes_figures(round_.mode == Mode.INDIVIDUAL, _closed(round_)):
+        return False
     if round_.mode == Mode.INDIVIDUAL and computed.responses < k:
         return False
     return not computed.visibility.withheld
+
+
+def _closed(round_: Round) -> bool:
+    return round_.status == Status.CLOSED
 
 
 def _group_name(round_: Round, org: int | None, info: GroupInfo) -> str:
@@ -559,6 +654,9 @@ def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> Rou
         instrument_version=round_.instrument.version,
         answers_deleted=data.answers_deleted,
     )
+    if computed.responses and not privacy.publishes_figures(results.individual, _closed(round_)):
+        results.awaiting_close = True
+        return results
     if computed.responses == 0 or results.suppressed:
         return results
     if computed.visibility.withheld:
@@ -578,7 +676,7 @@ def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> Rou
     scores = {o.key: o.score for o in structure.options}
     results.organisation_results = _organisations(round_, data, computed, structure, viewer)
     results.groups_total = len(data.groups)
-    results.hidden_total = sum(1 for org in data.groups if not visibility.organisation_shown(org))
+    results.hidden_total = sum(1 for org in data.groups if org in visibility.pooled)
     results.sector_results = _sectors(data, computed, structure, visibility, scores)
 
     comments, comment_counts = _first_comments(results)
@@ -587,24 +685,24 @@ def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> Rou
         means = computed.org_means.get(key)
         if not means:
             continue
-        behaviour.score = scoring.partnership_score(means)
+        units = computed.behaviour_units(key)
+        behaviour.score = scoring.organisation_equal(units)
         behaviour.counts = {q.pk: computed.question_counts[q.pk] for q in behaviour.questions}
         behaviour.respondent_weighted = (
             _respondent_weighted(data, behaviour.section)
             if data.answers_deleted
             else _mean(behaviour.split, scores)
         )
-        # Spread is worked out from shown groups only: its low and high would show a hidden one.
-        behaviour.spread = scoring.spread(
-            [m for org, m in means.items() if visibility.organisation_shown(org)]
-        )
+        # Over the shown organisations and the pool: a pooled organisation's own score, as the
+        # low or high of a range, would be shown.
+        behaviour.spread = scoring.organisation_spread(units)
         behaviour.sector_spread = scoring.spread(
             [s.scores[key] for s in results.sector_results if s.shown and key in s.scores]
         )
         if key in previous_scores:
             behaviour.change = behaviour.score - previous_scores[key]
         behaviour.question_means = {
-            q.pk: scoring.partnership_score(computed.question_org_means[q.pk])
+            q.pk: scoring.organisation_equal(computed.question_units(q.pk))
             for q in behaviour.questions
             if computed.question_org_means.get(q.pk)
         }
@@ -639,20 +737,22 @@ def _respondent_weighted(data: RoundData, section: Section) -> Fraction | None:
 
 
 def _organisations(round_, data, computed, structure, viewer) -> list[GroupResult]:
+    """The shown organisations by name, then the pool; a partner lead gets only their own
+    organisation (a row that says it is pooled, if it is)."""
     visibility = computed.visibility
     rows = []
     for org, info in data.groups.items():
         own = viewer.partner_lead and org is not None and org == viewer.organisation_id
-        if not viewer.sees_every_organisation and not own:
-            continue
         shown = visibility.organisation_shown(org)
+        if not (own if viewer.partner_lead else shown):
+            continue
         group = GroupResult(
             key=org,
             name=_group_name(round_, org, info),
             sector=info.sector,
             respondents=info.respondents,
             shown=shown,
-            reason=visibility.hidden_organisations.get(org),
+            reason=visibility.pooled.get(org),
             code=info.code,
             own=own,
         )
@@ -663,8 +763,22 @@ def _organisations(round_, data, computed, structure, viewer) -> list[GroupResul
             group.splits = {b: dict(splits[org]) for b, splits in computed.org_splits.items()}
             group.question_means = dict(computed.org_question_means.get(org, {}))
         rows.append(group)
-    # Shown organisations first, by name; hidden ones after, so the order gives nothing away.
-    rows.sort(key=lambda g: (not g.shown, g.name if g.shown else "", g.sector))
+    rows.sort(key=lambda g: g.name.casefold())
+    if visibility.has_pool and viewer.sees_every_organisation:
+        pooled = [org for org in data.groups if org in visibility.pooled]
+        rows.append(
+            GroupResult(
+                key=privacy.POOL,
+                name=POOL_NAME,
+                sector="",
+                respondents=sum(data.groups[o].respondents for o in pooled),
+                organisations=len(pooled),
+                pool=True,
+                scores=dict(computed.pool_means),
+                splits={b: dict(split) for b, split in computed.pool_splits.items()},
+                question_means=dict(computed.pool_question_means),
+            )
+        )
     return rows
 
 
@@ -702,12 +816,34 @@ def _sectors(data, computed, structure, visibility, scores) -> list[GroupResult]
 
 # --- Comments -----------------------------------------------------------------------------
 # Never with a person's name: responses carry none. In individual mode a comment names its
-# organisation only when that organisation is shown, so a small organisation's comments
-# cannot be read as its own. A partner lead sees the names of their own organisation's
-# comments only. Every list is in the same order: by behaviour, organisation name, then
-# the order they were sent.
+# organisation only when that organisation is shown; the pooled organisations' comments are
+# labelled as the pool's and listed together, after the others. A partner lead sees the names
+# of their own organisation's comments only. Within a name (or none), comments come in the
+# order of their link's token hash: stable, and random to anyone who cannot see the tokens, so
+# neither the time sent nor a hidden organisation's name can be read from a comment's place.
 
-COMMENT_ORDER = ("response__organisation__name", "id")
+
+def _comment_order(results: "RoundResults") -> list:
+    visibility = results.visibility
+
+    def among(keys) -> Q:
+        keys = set(keys)
+        q = Q(response__organisation__in=keys - {None})
+        return q | Q(response__organisation__isnull=True) if None in keys else q
+
+    named = [
+        g.key
+        for g in results.organisation_results
+        if g.shown and not g.pool and (results.viewer.sees_every_organisation or g.own)
+    ]
+    return [
+        Case(When(among(visibility.pooled), then=Value(1)), default=Value(0)),
+        Case(
+            When(among(named), then=F("response__organisation__name")),
+            default=Value(""),
+        ),
+        F("response__invitation__token_hash"),
+    ]
 
 
 def _sent_comments(round_: Round):
@@ -722,7 +858,7 @@ def _author(results: RoundResults):
 
     def by(org: int | None) -> str | None:
         if not results.visibility.organisation_shown(org):
-            return None
+            return POOL_NAME if viewer.sees_every_organisation else None
         if not (viewer.sees_every_organisation or org == viewer.organisation_id):
             return None
         return names.get(org)
@@ -733,6 +869,7 @@ def _author(results: RoundResults):
 def _first_comments(results: RoundResults):
     """Each behaviour's first COMMENTS_SHOWN comments and how many there are: two queries."""
     by = _author(results)
+    order = _comment_order(results)
     sent = _sent_comments(results.round)
     counts = dict(sent.values("section").annotate(n=Count("id")).values_list("section", "n"))
     first = (
@@ -740,11 +877,11 @@ def _first_comments(results: RoundResults):
             place=Window(
                 RowNumber(),
                 partition_by=[F("section")],
-                order_by=[F(name).asc() for name in COMMENT_ORDER],
+                order_by=[expression.asc() for expression in order],
             )
         )
         .filter(place__lte=COMMENTS_SHOWN)
-        .order_by("section__position", *COMMENT_ORDER)
+        .order_by("section__position", *order)
         .values_list("section", "text", "response__organisation")
     )
     comments: dict[int, list[ShownComment]] = defaultdict(list)
@@ -760,7 +897,7 @@ def comment_page(results: RoundResults, behaviour: Behaviour, page: int) -> list
     rows = (
         _sent_comments(results.round)
         .filter(section=behaviour.section)
-        .order_by(*COMMENT_ORDER)
+        .order_by(*_comment_order(results))
         .values_list("text", "response__organisation")[start : start + COMMENTS_PER_PAGE]
     )
     return [ShownComment(text=text, by=by(org)) for text, org in rows]
@@ -772,7 +909,7 @@ def all_comments(results: RoundResults) -> dict[int, list[ShownComment]]:
     comments: dict[int, list[ShownComment]] = defaultdict(list)
     rows = (
         _sent_comments(results.round)
-        .order_by("section__position", *COMMENT_ORDER)
+        .order_by("section__position", *_comment_order(results))
         .values_list("section", "text", "response__organisation")
     )
     for section_id, text, org in rows:
@@ -785,15 +922,15 @@ def _gap(structure: Structure, computed: Computed, behaviours: list[Behaviour]) 
     own, partners = by_key.get(SELF_QUESTION), by_key.get(PARTNERS_QUESTION)
     if own is None or partners is None:
         return None
-    own_means = computed.question_org_means.get(own.pk)
-    partner_means = computed.question_org_means.get(partners.pk)
-    if not own_means or not partner_means:
+    if not computed.question_org_means.get(own.pk) or not computed.question_org_means.get(
+        partners.pk
+    ):
         return None
     return Gap(
         own_question=own,
         partners_question=partners,
-        own=scoring.partnership_score(own_means),
-        partners=scoring.partnership_score(partner_means),
+        own=scoring.organisation_equal(computed.question_units(own.pk)),
+        partners=scoring.organisation_equal(computed.question_units(partners.pk)),
         own_split=computed.question_counts[own.pk],
         partners_split=computed.question_counts[partners.pk],
     )

@@ -26,6 +26,7 @@ display and never drives a decision.
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 DIFFERS_AT = Fraction(1)
@@ -83,19 +84,42 @@ def partnership_score(organisation_means: Mapping[Hashable, Fraction]) -> Fracti
     return mean(organisation_means.values())
 
 
-def respondent_weighted(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
+def weighted_mean(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
+    """The mean of (value, weight) pairs; a weight of 0 leaves its value out."""
     weighted = Fraction(0)
-    people = 0
-    for group_mean, respondents in groups:
-        if isinstance(respondents, bool) or not isinstance(respondents, int) or respondents < 0:
-            raise ValueError(f"respondents must be a non-negative int, got {respondents!r}")
+    total = 0
+    for group_mean, weight in groups:
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight < 0:
+            raise ValueError(f"weights must be non-negative ints, got {weight!r}")
         # An organisation nobody answered for has no mean to weight, so skip it.
-        if respondents:
-            weighted += _exact(group_mean) * respondents
-            people += respondents
-    if not people:
-        raise ValueError("cannot weight by respondents when there are none")
-    return weighted / people
+        if weight:
+            weighted += _exact(group_mean) * weight
+            total += weight
+    if not total:
+        raise ValueError("cannot take a weighted mean when every weight is 0")
+    return weighted / total
+
+
+def respondent_weighted(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
+    """Each person counts equally: group means weighted by their respondents."""
+    return weighted_mean(groups)
+
+
+def organisation_equal(units: Iterable[tuple[Fraction, int]]) -> Fraction:
+    """The partnership score with each organisation counting equally, from (score,
+    organisations) units: a shown organisation is one unit of 1; organisations too small to
+    be shown on their own are pooled into one unit scored by the pool's mean and counted as
+    as many organisations as it holds (results/privacy.py)."""
+    return weighted_mean(units)
+
+
+def organisation_spread(units: Iterable[tuple[Fraction, int]]) -> "Spread | None":
+    """Spread of the organisation scores, the pool counted as its number of organisations.
+    None when there is only one group to compare: a pool alone has no spread to show."""
+    units = list(units)
+    if len(units) < 2:
+        return None
+    return spread(value for value, organisations in units for _ in range(organisations))
 
 
 @dataclass(frozen=True)
@@ -149,3 +173,16 @@ def change(
 
 def self_partner_gap(self_score: Fraction | int, partners_score: Fraction | int) -> Fraction:
     return _exact(self_score) - _exact(partners_score)
+
+
+def rounded(value: Fraction | float | int, places: int = 2) -> str:
+    """A score, percentage or change written for people, rounded half up: every page, chart,
+    slide and report uses this one rule.
+
+    Scores are exact fractions, so a tie such as 13/8 = 1.625 is rounded on the exact value
+    (1.63), not on a binary float that may sit just below it and round to even (1.62)."""
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(str(value))
+    return str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))

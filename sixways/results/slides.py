@@ -17,6 +17,7 @@ from .charts import heat_shade, split_text
 from .exports import neutralise
 from .presenters import PARTNERSHIP_ROW
 from .queries import RoundResults, Trend
+from .scoring import rounded
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
 DARK = RGBColor.from_string("212B32")
@@ -41,7 +42,7 @@ LINE_MARKERS = [
 
 
 def _score(value) -> str:
-    return f"{float(value):.2f}"
+    return rounded(value, 2)
 
 
 def _label(text: str) -> str:
@@ -188,10 +189,7 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
             Inches(1.6),
             WIDE - Inches(1),
             Inches(3),
-            [
-                f"Figures are shown once at least {results.min_group_size} people have answered "
-                "and no small organisation's answers could be worked out from them."
-            ],
+            [results.why_no_figures],
         )
         return _save(prs, round_)
 
@@ -249,7 +247,7 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
         rows = [["Organisation", *keys]]
         rows.append([PARTNERSHIP_ROW, *(_score(b.score) for b in behaviours)])
         for o in results.organisation_results:
-            name = o.name if o.shown else ("Your organisation (hidden)" if o.own else "Hidden")
+            name = o.name if o.shown else "Your organisation (counted with the others)"
             rows.append([name, *(_score(o.scores[k]) if o.shown else "Hidden" for k in keys)])
         height = min(Inches(0.36 * len(rows)), HIGH - Inches(2))
         table = _table(slide, rows, Inches(1.3), [5.2] + [1.2] * len(keys), height, 11)
@@ -265,8 +263,8 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
         note = [
             "Darker cells score higher; each cell shows its score out of 3. "
             + (
-                f"Groups with fewer than {results.min_group_size} people who answered are hidden, "
-                "and sometimes one more so that a small group cannot be worked out."
+                f"Organisations where fewer than {results.min_group_size} people answered "
+                "through their own link are counted together as other organisations."
                 if results.individual
                 else ""
             )

@@ -24,7 +24,7 @@ from sixways.accounts import audit
 from sixways.design.forms import error_list
 from sixways.instruments.loading import current
 from sixways.instruments.models import Option, Question, Section
-from sixways.partnerships.models import CHANGERS, Organisation, Partnership
+from sixways.partnerships.models import CHANGERS, Membership, Organisation, Partnership, Role
 
 from . import tasks
 from .forms import (
@@ -160,9 +160,10 @@ def edit(request: HttpRequest, round_id: int) -> HttpResponse:
     )
 
 
-def progress(round_: Round) -> dict:
+def progress(round_: Round, only_organisation: int | None = None) -> dict:
     """Per organisation: how many were invited, started and sent answers. Counts only:
-    never who answered what."""
+    never who answered what. A partner lead (only_organisation) sees their own organisation's
+    row and the partnership's totals; the template shows small counts as "Fewer than K"."""
     invited = dict(
         Invitation.objects.filter(round=round_, kind__in=EMAILED_KINDS)
         .exclude(email="")
@@ -182,6 +183,7 @@ def progress(round_: Round) -> dict:
     organisations.sort(key=lambda o: o.name.casefold())
     rows = [
         {
+            "organisation": o.pk,
             "name": o.name,
             "invited": invited.get(o.pk, 0),
             "started": responses.get(o.pk, {}).get("started", 0),
@@ -200,6 +202,8 @@ def progress(round_: Round) -> dict:
             },
         )
     totals = {key: sum(r[key] for r in rows) for key in ("invited", "started", "sent")}
+    if only_organisation is not None:
+        rows = [r for r in rows if r.get("organisation") == only_organisation]
     return {"rows": rows, "totals": totals}
 
 
@@ -218,13 +222,24 @@ def detail(request: HttpRequest, round_id: int) -> HttpResponse:
         {
             "round": round_,
             "can_change": can_change,
-            "progress": progress(round_),
+            "progress": progress(round_, _led_organisation(request.user, round_)),
             "emails": emails,
             "failed": failed_deliveries(round_).count() if can_change else 0,
             "events": round_.events.select_related("user"),
             "organisations": round_.organisations.all(),
             "today": timezone.localdate(),
         },
+    )
+
+
+def _led_organisation(user, round_: Round) -> int | None:
+    """The organisation a partner lead of this round's partnership speaks for, else None."""
+    return (
+        Membership.objects.filter(
+            user=user, partnership_id=round_.partnership_id, role=Role.PARTNER_LEAD
+        )
+        .values_list("organisation", flat=True)
+        .first()
     )
 
 
