@@ -190,9 +190,12 @@ def send_response(
 
     shared_from = None
     if shared:
-        shared_from = Invitation.objects.filter(
-            round=round_, organisation=organisation, kind=Invitation.Kind.SHARED
-        ).first() or Invitation.issue(round_, organisation, kind=Invitation.Kind.SHARED)[0]
+        shared_from = (
+            Invitation.objects.filter(
+                round=round_, organisation=organisation, kind=Invitation.Kind.SHARED
+            ).first()
+            or Invitation.issue(round_, organisation, kind=Invitation.Kind.SHARED)[0]
+        )
     invitation, _ = Invitation.issue(round_, organisation, shared_from=shared_from)
     response = Response.objects.create(
         round=round_,
