@@ -343,3 +343,39 @@ def test_with_another_facilitator_a_lower_role_can_be_accepted(
     client.force_login(facilitator)
     client.post(reverse("accounts:invitation", args=[token]))
     assert facilitator.memberships.get().role == Role.OBSERVER
+
+
+# --- Guessing invitation links is counted, logged and paused --------------------------------
+
+
+def test_guessing_role_invitation_links_is_paused_and_logged(client, settings, db, caplog):
+    settings.PARTICIPANT_LINK_FAILURES = "5/h"
+    guesses = [f"guess-{number}" for number in range(6)]
+    for guess in guesses:
+        assert client.get(reverse("accounts:invitation", args=[guess])).status_code == 404
+    response = client.post(reverse("accounts:invitation", args=["guess-again"]))
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    ours = [r.getMessage() for r in caplog.records if r.name == "sixways.security"]
+    assert ours.count("Wrong role invitation link from 127.0.0.1") == 6
+    assert "Role invitation link guessing paused for 127.0.0.1" in ours
+    assert not any(guess in line for line in ours for guess in [*guesses, "guess-again"])
+
+
+def test_a_right_invitation_link_works_while_its_address_is_paused(
+    settings, facilitator, partnership, outsider
+):
+    """Colleagues share one network address: someone else's mistyped links there must not stop
+    the invited person accepting."""
+    settings.PARTICIPANT_LINK_FAILURES = "3/h"
+    token = leftover_invitation(partnership, outsider.email, Role.OBSERVER)
+    colleague = Client(REMOTE_ADDR="192.0.2.50")
+    for number in range(5):
+        colleague.get(reverse("accounts:invitation", args=[f"guess-{number}"]))
+    assert colleague.get(reverse("accounts:invitation", args=["guess-x"])).status_code == 429
+    invited = Client(REMOTE_ADDR="192.0.2.50")
+    url = reverse("accounts:invitation", args=[token])
+    assert invited.get(url).status_code == 200
+    invited.force_login(outsider)
+    assert invited.post(url).status_code == 302
+    assert Membership.objects.get(user=outsider, partnership=partnership).role == Role.OBSERVER
