@@ -96,7 +96,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "sixways.design.middleware.no_store_for_private_pages",
     "sixways.accounts.middleware.require_two_factor",
-    "sixways.accounts.middleware.limit_participant_link_guessing",
+    "sixways.accounts.middleware.limit_link_guessing",
 ]
 
 ROOT_URLCONF = "sixways.urls"

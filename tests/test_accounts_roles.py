@@ -250,3 +250,132 @@ def test_an_account_made_by_invitation_can_be_a_facilitator(client, django_user_
         reverse("accounts:invitation", args=[token]), {"password": "lantern-orchard-pebble"}
     )
     assert Membership.objects.get(user__email="f3@eastvale.example").role == Role.FACILITATOR
+
+
+# --- An invitation never outlives a change to the person's role -----------------------------
+
+
+def leftover_invitation(partnership, email, role, invited_by=None) -> str:
+    """An invitation still open from before (made directly: the invitation form refuses people
+    who already have a role)."""
+    _, token = RoleInvitation.issue(partnership, email, role, invited_by=invited_by)
+    return token
+
+
+def test_changing_someones_role_withdraws_their_open_invitations(
+    client, facilitator, partnership, observer
+):
+    token = leftover_invitation(partnership, observer.email, Role.FACILITATOR)
+    client.force_login(facilitator)
+    client.post(
+        reverse("accounts:change-role", args=[partnership.pk, observer.memberships.get().pk]),
+        {"role": Role.OBSERVER},
+    )
+    theirs = Client()
+    theirs.force_login(observer)
+    url = reverse("accounts:invitation", args=[token])
+    assert theirs.get(url).status_code == 404
+    assert theirs.post(url).status_code == 404
+    assert observer.memberships.get().role == Role.OBSERVER
+    assert not RoleInvitation.objects.exists()
+    withdrawn = AuditEntry.objects.get(action="invitation.withdrawn")
+    assert withdrawn.actor == facilitator and observer.email in withdrawn.detail
+
+
+def test_removing_someone_withdraws_their_open_invitations(
+    client, facilitator, partnership, observer
+):
+    token = leftover_invitation(partnership, observer.email.upper(), Role.FACILITATOR)
+    client.force_login(facilitator)
+    client.post(reverse("accounts:remove", args=[partnership.pk, observer.memberships.get().pk]))
+    theirs = Client()
+    theirs.force_login(observer)
+    assert theirs.post(reverse("accounts:invitation", args=[token])).status_code == 404
+    assert not observer.memberships.exists()
+    assert AuditEntry.objects.filter(action="invitation.withdrawn").count() == 1
+
+
+def test_inviting_an_address_again_replaces_its_open_invitation(client, facilitator, partnership):
+    client.force_login(facilitator)
+    invite(client, partnership, "new@eastvale.example", Role.FACILITATOR)
+    first = token_from_email()
+    response = invite(client, partnership, "New@Eastvale.example", Role.OBSERVER)
+    second = token_from_email()
+    page = client.get(response["Location"]).content.decode()
+    assert "The earlier invitation to new@eastvale.example no longer works" in page
+    invitation = RoleInvitation.objects.get()
+    assert invitation.role == Role.OBSERVER
+    client.logout()
+    assert client.get(reverse("accounts:invitation", args=[first])).status_code == 404
+    assert client.get(reverse("accounts:invitation", args=[second])).status_code == 200
+    assert AuditEntry.objects.filter(action="invitation.withdrawn").count() == 1
+
+
+def test_the_database_keeps_one_open_invitation_per_address(facilitator, partnership):
+    from django.db import IntegrityError, transaction
+
+    leftover_invitation(partnership, "new@eastvale.example", Role.OBSERVER)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        leftover_invitation(partnership, "new@eastvale.example", Role.FACILITATOR)
+    # Once accepted, an invitation no longer stands in the way of a new one.
+    RoleInvitation.objects.update(accepted_at=timezone.now())
+    leftover_invitation(partnership, "new@eastvale.example", Role.FACILITATOR)
+
+
+def test_accepting_a_lower_role_never_leaves_a_partnership_without_a_facilitator(
+    client, facilitator, partnership
+):
+    token = leftover_invitation(partnership, facilitator.email, Role.OBSERVER)
+    client.force_login(facilitator)
+    response = client.post(reverse("accounts:invitation", args=[token]), follow=True)
+    assert facilitator.memberships.get().role == Role.FACILITATOR
+    page = response.content.decode()
+    assert "You are still a facilitator of Eastvale Place Partnership" in page
+    assert "needs at least one facilitator" in page
+    assert not AuditEntry.objects.filter(action="invitation.accepted").exists()
+
+
+def test_with_another_facilitator_a_lower_role_can_be_accepted(
+    client, django_user_model, facilitator, partnership
+):
+    make_user(django_user_model, "two@eastvale.example", partnership)
+    token = leftover_invitation(partnership, facilitator.email, Role.OBSERVER)
+    client.force_login(facilitator)
+    client.post(reverse("accounts:invitation", args=[token]))
+    assert facilitator.memberships.get().role == Role.OBSERVER
+
+
+# --- Guessing invitation links is counted, logged and paused --------------------------------
+
+
+def test_guessing_role_invitation_links_is_paused_and_logged(client, settings, db, caplog):
+    settings.PARTICIPANT_LINK_FAILURES = "5/h"
+    guesses = [f"guess-{number}" for number in range(6)]
+    for guess in guesses:
+        assert client.get(reverse("accounts:invitation", args=[guess])).status_code == 404
+    response = client.post(reverse("accounts:invitation", args=["guess-again"]))
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    ours = [r.getMessage() for r in caplog.records if r.name == "sixways.security"]
+    assert ours.count("Wrong role invitation link from 127.0.0.1") == 6
+    assert "Role invitation link guessing paused for 127.0.0.1" in ours
+    assert not any(guess in line for line in ours for guess in [*guesses, "guess-again"])
+
+
+def test_a_right_invitation_link_works_while_its_address_is_paused(
+    settings, facilitator, partnership, outsider
+):
+    """Colleagues share one network address: someone else's mistyped links there must not stop
+    the invited person accepting."""
+    settings.PARTICIPANT_LINK_FAILURES = "3/h"
+    token = leftover_invitation(partnership, outsider.email, Role.OBSERVER)
+    colleague = Client(REMOTE_ADDR="192.0.2.50")
+    for number in range(5):
+        colleague.get(reverse("accounts:invitation", args=[f"guess-{number}"]))
+    assert colleague.get(reverse("accounts:invitation", args=["guess-x"])).status_code == 429
+    invited = Client(REMOTE_ADDR="192.0.2.50")
+    url = reverse("accounts:invitation", args=[token])
+    assert invited.get(url).status_code == 200
+    invited.force_login(outsider)
+    assert invited.post(url).status_code == 302
+    assert Membership.objects.get(user=outsider, partnership=partnership).role == Role.OBSERVER

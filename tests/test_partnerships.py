@@ -83,7 +83,7 @@ def test_a_parent_must_be_a_partnership_the_person_works_on(client, facilitator,
         {"name": partnership.name, "level": "place", "parent": elsewhere.pk},
     )
     assert response.status_code == 400
-    assert "Select a partnership from the list" in response.content.decode()
+    assert "Select a partnership you facilitate" in response.content.decode()
     assert "Hidden System" not in response.content.decode()
 
 
@@ -396,3 +396,104 @@ def test_signed_out_people_are_sent_to_sign_in(client, partnership):
     response = client.get(reverse("partnerships:detail", args=[partnership.pk]))
     assert response.status_code == 302
     assert "sign-in" in response["Location"] or "login" in response["Location"]
+
+
+# --- A partnership sits only inside one its facilitator facilitates -------------------------
+
+
+@pytest.fixture
+def system_read_only(partnership, django_user_model):
+    """A system with its own facilitator, and the people who can only read it."""
+    system = Partnership.objects.create(name="Northdale System", level=Level.SYSTEM)
+    make_user(django_user_model, "fac@northdale.example", system)
+    return system
+
+
+@pytest.mark.parametrize("role", [Role.OBSERVER, Role.PARTNER_LEAD, None])
+def test_a_new_partnership_sits_only_inside_one_you_facilitate(
+    client, django_user_model, system_read_only, role
+):
+    user = make_user(django_user_model, "reader@example.org")
+    if role:
+        organisation = Organisation.objects.create(name="Northdale Council", sector="icb")
+        Membership.objects.create(
+            user=user,
+            partnership=system_read_only,
+            role=role,
+            organisation=organisation if role == Role.PARTNER_LEAD else None,
+        )
+    client.force_login(user)
+    form = client.get(reverse("partnerships:create")).content.decode()
+    assert "Northdale System" not in form
+    response = client.post(
+        reverse("partnerships:create"),
+        {"name": "Riverside Place", "level": "place", "parent": system_read_only.pk},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert "Select a partnership you facilitate" in page
+    assert "Northdale System" not in page
+    assert not Partnership.objects.filter(name="Riverside Place").exists()
+
+
+def test_only_partnerships_you_facilitate_are_offered_as_parents(
+    client, facilitator, partnership, system_read_only
+):
+    mine = Partnership.objects.create(name="Eastvale System", level=Level.SYSTEM)
+    Membership.objects.create(user=facilitator, partnership=mine, role=Role.FACILITATOR)
+    Membership.objects.create(user=facilitator, partnership=system_read_only, role=Role.OBSERVER)
+    client.force_login(facilitator)
+    form = client.get(reverse("partnerships:create")).content.decode()
+    assert "Eastvale System" in form
+    assert "Northdale System" not in form
+    response = client.post(
+        reverse("partnerships:create"),
+        {"name": "Riverside Place", "level": "place", "parent": mine.pk},
+    )
+    assert response.status_code == 302
+    assert Partnership.objects.get(name="Riverside Place").parent == mine
+
+
+@pytest.mark.parametrize("posted", ["not-a-number", "99999999999999999999", "-1", "1.5"])
+def test_a_made_up_parent_gets_a_clear_message(client, facilitator, posted):
+    client.force_login(facilitator)
+    response = client.post(
+        reverse("partnerships:create"),
+        {"name": "Riverside Place", "level": "place", "parent": posted},
+    )
+    assert response.status_code == 400
+    assert "Select a partnership you facilitate" in response.content.decode()
+
+
+def test_a_partnership_moves_only_inside_one_you_facilitate(
+    client, facilitator, partnership, system_read_only
+):
+    Membership.objects.create(user=facilitator, partnership=system_read_only, role=Role.OBSERVER)
+    client.force_login(facilitator)
+    url = reverse("partnerships:edit", args=[partnership.pk])
+    response = client.post(
+        url, {"name": partnership.name, "level": "place", "parent": system_read_only.pk}
+    )
+    assert response.status_code == 400
+    assert "Select a partnership you facilitate" in response.content.decode()
+    partnership.refresh_from_db()
+    assert partnership.parent is None
+
+
+def test_a_parent_set_before_stays_when_the_details_change(
+    client, facilitator, partnership, system_read_only
+):
+    """Someone who facilitated both set the parent; today's facilitator may rename the place
+    without being made to leave the system."""
+    partnership.parent = system_read_only
+    partnership.save()
+    client.force_login(facilitator)
+    url = reverse("partnerships:edit", args=[partnership.pk])
+    assert "Northdale System" in client.get(url).content.decode()
+    response = client.post(
+        url, {"name": "Eastvale Place", "level": "place", "parent": system_read_only.pk}
+    )
+    assert response.status_code == 302
+    partnership.refresh_from_db()
+    assert (partnership.name, partnership.parent) == ("Eastvale Place", system_read_only)

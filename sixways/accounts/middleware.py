@@ -1,4 +1,5 @@
-"""Two-factor authentication where it is required, and a brake on guessing participant links."""
+"""Two-factor authentication where it is required, and a brake on guessing links that are keys:
+participant links and invitations to a role."""
 
 import logging
 import time
@@ -10,6 +11,8 @@ from django.core.cache import cache
 from django.shortcuts import redirect, render
 
 from sixways.partnerships.models import Membership, Role
+
+from .models import RoleInvitation
 
 logger = logging.getLogger("sixways.security")
 
@@ -73,11 +76,26 @@ def client_ip(request) -> str:
     return get_adapter().get_client_ip(request)
 
 
-PARTICIPANT_LINK_VIEW = "rounds:start"
+# The links that are keys, and what the log calls each. Wrong ones are counted per address,
+# each kind apart; past the limit, the address must wait.
+GUARDED_LINKS = {
+    "rounds:start": "participant link",
+    "accounts:invitation": "role invitation link",
+}
 
 
-class limit_participant_link_guessing:
-    """Count wrong participant links per network address; past the limit, answer 429.
+def _right_role_invitation(token: str) -> bool:
+    return RoleInvitation.objects.from_token(token) is not None
+
+
+# Links let through when right, even from an address that must wait. A role invitation goes
+# to one named person, often on the same network as colleagues who may mistype theirs; its 256
+# bits are what keep it from being guessed, while the count and the log show the guesser.
+ALWAYS_OPEN_WHEN_RIGHT = {"accounts:invitation": _right_role_invitation}
+
+
+class limit_link_guessing:
+    """Count wrong links per network address; past the limit, answer 429.
 
     Only failures count: a whole partnership behind one NHS network address can open its
     real links at the same moment without being slowed down.
@@ -88,26 +106,31 @@ class limit_participant_link_guessing:
 
     def __call__(self, request):
         response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
-        if match and match.view_name == PARTICIPANT_LINK_VIEW and response.status_code == 404:
-            self._limited(request, increment=True)
-            logger.info("Wrong participant link from %s", client_ip(request))
+        view = _guarded_view(request)
+        if view and response.status_code == 404:
+            self._limited(request, view, increment=True)
+            logger.info("Wrong %s from %s", GUARDED_LINKS[view], client_ip(request))
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        watched = match is not None and match.view_name == PARTICIPANT_LINK_VIEW
-        if watched and self._limited(request, increment=False):
-            logger.warning("Participant link guessing paused for %s", client_ip(request))
-            return render(request, "accounts/too_many_requests.jinja", status=429)
-        return None
+        view = _guarded_view(request)
+        if view is None or not self._limited(request, view, increment=False):
+            return None
+        is_right = ALWAYS_OPEN_WHEN_RIGHT.get(view)
+        if is_right is not None and is_right(view_kwargs.get("token", "")):
+            return None
+        logger.warning(
+            "%s guessing paused for %s", GUARDED_LINKS[view].capitalize(), client_ip(request)
+        )
+        return render(request, "accounts/too_many_requests.jinja", status=429)
 
     @staticmethod
-    def _limited(request, *, increment: bool) -> bool:
+    def _limited(request, view: str, *, increment: bool) -> bool:
         # A fixed window per address in the shared cache. Checking is one read: every person
         # opening a link pays for it, while only wrong links write.
         limit, period = failure_rate()
-        key = f"participant-link-failures:{client_ip(request)}:{int(time.time()) // period}"
+        kind = GUARDED_LINKS[view].replace(" ", "-")
+        key = f"{kind}-failures:{client_ip(request)}:{int(time.time()) // period}"
         if increment:
             cache.add(key, 0, period)
             try:
@@ -118,10 +141,16 @@ class limit_participant_link_guessing:
         return cache.get(key, 0) > limit
 
 
+def _guarded_view(request) -> str | None:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match and match.view_name in GUARDED_LINKS else None
+
+
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def failure_rate() -> tuple[int, int]:
-    """PARTICIPANT_LINK_FAILURES, such as "20/h" or "50/10m": (failures, seconds)."""
+    """PARTICIPANT_LINK_FAILURES, such as "20/h" or "50/10m": (failures, seconds). Each kind of
+    link in GUARDED_LINKS has this allowance of its own."""
     count, _, period = settings.PARTICIPANT_LINK_FAILURES.partition("/")
     return int(count), int(period[:-1] or 1) * PERIODS[period[-1]]

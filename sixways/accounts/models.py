@@ -62,7 +62,16 @@ class RoleInvitation(models.Model):
                 condition=models.Q(role="partner-lead", organisation__isnull=False)
                 | (~models.Q(role="partner-lead") & models.Q(organisation__isnull=True)),
                 name="partner_lead_invitation_has_organisation",
-            )
+            ),
+            # One link waiting per address and partnership: a second one, forgotten, could be
+            # used later to raise or lower the person behind the facilitators' backs. Expired
+            # ones count too (inviting again clears them); issue() keeps addresses in lower
+            # case, so the comparison is without case.
+            models.UniqueConstraint(
+                fields=["partnership", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="one_open_role_invitation",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -118,6 +118,9 @@ def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
     form = InvitationForm(request.POST or None, partnership=partnership)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
+            replaced = _withdraw_invitations(
+                request, partnership, form.cleaned_data["email"], "a new invitation replaced it"
+            )
             invitation, token = RoleInvitation.issue(
                 partnership,
                 form.cleaned_data["email"],
@@ -134,6 +137,8 @@ def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
             )
         _send_invitation(request, invitation, token)
         messages.success(request, f"We have sent an invitation to {invitation.email}")
+        if replaced:
+            messages.info(request, f"The earlier invitation to {invitation.email} no longer works")
         return redirect("accounts:people", partnership.pk)
     return render(
         request,
@@ -160,6 +165,30 @@ def withdraw(request: HttpRequest, partnership_id: int, role_invitation_id: int)
         invitation.delete()
     messages.success(request, f"The invitation to {invitation.email} has been withdrawn")
     return redirect("accounts:people", partnership.pk)
+
+
+def _withdraw_invitations(
+    request: HttpRequest, partnership: Partnership, email: str, why: str
+) -> int:
+    """Withdraw the invitations to `partnership` sent to `email` and not yet accepted, and say
+    how many could still have been used. A link sent before someone's role changed must not
+    undo the change later. Call inside the transaction that makes the change."""
+    if not email:
+        return 0
+    # The partnership's row first, as every role change takes it: two invitations to one
+    # address sent at the same moment wait for each other instead of both being kept.
+    Partnership.objects.select_for_update().get(pk=partnership.pk)
+    waiting = list(
+        partnership.role_invitations.select_for_update().filter(
+            email__iexact=email.strip(), accepted_at__isnull=True
+        )
+    )
+    still_usable = [i for i in waiting if i.is_open]
+    for invitation in still_usable:
+        detail = f"{invitation.email}: {why}"
+        audit.record(request, "invitation.withdrawn", partnership, invitation, detail)
+    RoleInvitation.objects.filter(pk__in=[i.pk for i in waiting]).delete()
+    return len(still_usable)
 
 
 def _other_member(request: HttpRequest, partnership: Partnership, membership_id: int):
@@ -204,6 +233,7 @@ def change_role(request: HttpRequest, partnership_id: int, membership_id: int) -
                 messages.info(request, NEEDS_A_FACILITATOR)
                 return redirect("accounts:people", partnership.pk)
             membership.save(update_fields=["role", "organisation"])
+            _withdraw_invitations(request, partnership, membership.user.email, "their role changed")
             audit.record(
                 request,
                 "role.changed",
@@ -241,6 +271,7 @@ def remove(request: HttpRequest, partnership_id: int, membership_id: int) -> Htt
                 return redirect("accounts:people", partnership.pk)
             audit.record(request, "role.removed", partnership, membership)
             membership.delete()
+            _withdraw_invitations(request, partnership, membership.user.email, "they were removed")
         messages.success(
             request, f"{membership.user.email} no longer has a role in {partnership.name}"
         )
@@ -261,11 +292,25 @@ def activity(request: HttpRequest, partnership_id: int) -> HttpResponse:
     )
 
 
-def _accept(request: HttpRequest, invitation: RoleInvitation, user) -> None:
+ACCEPTED, GONE, KEPT_AS_FACILITATOR = "accepted", "gone", "kept as facilitator"
+
+
+def _accept(request: HttpRequest, invitation: RoleInvitation, user) -> str:
+    """Give `user` the invitation's role: ACCEPTED (also when a double press accepted it a
+    moment ago), GONE when it was withdrawn or replaced meanwhile, or KEPT_AS_FACILITATOR when
+    the role is lower and they are the partnership's only facilitator."""
     with transaction.atomic():
-        locked = RoleInvitation.objects.select_for_update().get(pk=invitation.pk)
+        # The partnership's row before the invitation's, in the order role changes take them,
+        # so the two never wait on each other.
+        Partnership.objects.select_for_update().get(pk=invitation.partnership_id)
+        locked = RoleInvitation.objects.select_for_update().filter(pk=invitation.pk).first()
+        if locked is None:
+            return GONE
         if locked.accepted_at is not None:
-            return
+            return ACCEPTED
+        current = Membership.objects.filter(user=user, partnership=invitation.partnership).first()
+        if current and not _leaves_a_facilitator(invitation.partnership, current, invitation.role):
+            return KEPT_AS_FACILITATOR
         Membership.objects.update_or_create(
             user=user,
             partnership=invitation.partnership,
@@ -280,6 +325,16 @@ def _accept(request: HttpRequest, invitation: RoleInvitation, user) -> None:
             invitation,
             detail=f"{user.email} as {invitation.get_role_display().lower()}",
         )
+    return ACCEPTED
+
+
+def _kept_as_facilitator(invitation: RoleInvitation) -> str:
+    return (
+        f"You are still a facilitator of {invitation.partnership.name}. A partnership needs at "
+        "least one facilitator and you are its only one, so your role has not changed. Invite "
+        "another facilitator first: once they have accepted, you can use this invitation again "
+        "or they can change your role."
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -294,7 +349,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         if request.user.email.lower() != invitation.email:
             return render(request, "accounts/invitation_other_address.jinja", context, status=403)
         if request.method == "POST":
-            _accept(request, invitation, request.user)
+            outcome = _accept(request, invitation, request.user)
+            if outcome == GONE:
+                return render(request, "accounts/invitation_not_valid.jinja", status=404)
+            if outcome == KEPT_AS_FACILITATOR:
+                messages.info(request, _kept_as_facilitator(invitation))
+                return redirect("partnerships:home")
             messages.success(
                 request,
                 f"You are now {invitation.get_role_display().lower()} of "
@@ -323,10 +383,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 EmailAddress.objects.create(
                     user=user, email=invitation.email, verified=True, primary=True
                 )
-                _accept(request, invitation, user)
+                # Someone new has no role to keep, so the only other outcome is a withdrawn
+                # invitation: then no account is made either.
+                if _accept(request, invitation, user) == GONE:
+                    transaction.set_rollback(True)
+                    user = None
         except IntegrityError:
             # Someone made the account a moment ago, perhaps in another tab: sign in instead.
             return redirect(reverse("accounts:invitation", args=[token]))
+        if user is None:
+            return render(request, "accounts/invitation_not_valid.jinja", status=404)
         login(request, user, backend="allauth.account.auth_backends.AuthenticationBackend")
         messages.success(
             request,

@@ -5,6 +5,7 @@ import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from .models import PARENT_LEVELS, Level, Partnership, Sector
 
@@ -48,7 +49,8 @@ class PartnershipForm(forms.ModelForm):
         }
         help_texts = {
             "name": "For example, Northdale Place Partnership",
-            "parent": "A place can be part of a system, and a neighbourhood part of a place.",
+            "parent": "A place can be part of a system, and a neighbourhood part of a place. "
+            "Only partnerships you facilitate are listed.",
         }
         widgets = {"level": forms.RadioSelect}
         error_messages = {
@@ -57,17 +59,26 @@ class PartnershipForm(forms.ModelForm):
                 "max_length": f"The name must be {NAME_MAX} characters or fewer",
             },
             "level": {"required": "Select the level of the partnership"},
-            "parent": {"invalid_choice": "Select a partnership from the list"},
+            "parent": {
+                "invalid_choice": "Select a partnership you facilitate from the list, or "
+                "‘Not part of another partnership’"
+            },
         }
 
     def __init__(self, *args, parents, **kwargs):
+        """`parents`: the partnerships this person facilitates. Putting a partnership inside
+        another changes the other's family, so reading it is not enough. A parent set before
+        stays on offer, so the details can be changed without leaving it."""
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
         self.fields["name"].validators.append(no_control_characters)
         self.fields["level"].choices = Level.choices
-        # Only partnerships this person works on, and never this one or one inside it.
+        # Never this one or one inside it. The parent already set is part of this
+        # partnership's own details, which its facilitator reads on its page.
         if self.instance.pk:
-            parents = parents.exclude(pk__in=self.instance_and_descendants())
+            parents = Partnership.objects.filter(
+                Q(pk__in=parents.values("pk")) | Q(pk=self.instance.parent_id)
+            ).exclude(pk__in=self.instance_and_descendants())
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "Not part of another partnership"
 

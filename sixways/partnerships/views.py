@@ -65,7 +65,7 @@ def create(request: HttpRequest) -> HttpResponse:
     """Anyone signed in can set up a partnership; they become its first facilitator."""
     form = PartnershipForm(
         request.POST if request.method == "POST" else None,
-        parents=Partnership.objects.for_user(request.user),
+        parents=Partnership.objects.for_user(request.user, CHANGERS),
     )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -112,7 +112,7 @@ def edit(request: HttpRequest, partnership_id: int) -> HttpResponse:
     form = PartnershipForm(
         request.POST if request.method == "POST" else None,
         instance=partnership,
-        parents=Partnership.objects.for_user(request.user),
+        parents=Partnership.objects.for_user(request.user, CHANGERS),
     )
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
