@@ -5,8 +5,10 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import DatabaseError
 from django.urls import reverse
 
+from sixways.accounts.models import QueuedEmail
 from tests.conftest import PASSWORD
 
 SIGN_IN = "/accounts/sign-in/"
@@ -286,3 +288,37 @@ def test_a_reset_for_an_unknown_address_sends_nothing(client, db):
     response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert response["Location"] == reverse("account_reset_password_done")
     assert mail.outbox == []
+
+
+# --- allauth's emails are sent by the background worker ----------------------------------------
+
+
+def mail_server_down(monkeypatch, error):
+    def refuse(self, messages):
+        raise error
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+
+
+def test_a_password_reset_while_the_mail_server_is_down_answers_as_usual(
+    client, facilitator, monkeypatch
+):
+    mail_server_down(monkeypatch, ConnectionRefusedError("Connection refused"))
+    response = client.post(reverse("account_reset_password"), {"email": facilitator.email})
+    assert response["Location"] == reverse("account_reset_password_done")
+    response = client.post(reverse("account_request_login_code"), {"email": facilitator.email})
+    assert response["Location"].startswith(reverse("account_confirm_login_code"))
+    # Nothing is kept of an email holding a reset link or a code, sent or not.
+    assert not QueuedEmail.objects.exists()
+
+
+def test_an_email_that_cannot_even_be_queued_gets_a_clear_page(client, facilitator, monkeypatch):
+    def no_task_store(self, *args, **kwargs):
+        raise DatabaseError("the task table is locked")
+
+    monkeypatch.setattr("django.tasks.base.Task.enqueue", no_task_store)
+    for url in ("account_reset_password", "account_request_login_code"):
+        response = client.post(reverse(url), {"email": facilitator.email})
+        assert response.status_code == 503
+        assert "We could not send the email" in response.content.decode()
+    assert not QueuedEmail.objects.exists()

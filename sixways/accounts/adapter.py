@@ -14,7 +14,10 @@ from allauth.socialaccount.providers.microsoft.views import MicrosoftGraphOAuth2
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import render
+
+from .emails import send_later
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +40,21 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         # People get an account by accepting an invitation to a role (accounts:invitation).
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every email allauth sends (sign-in codes, password resets) goes through the
+        background worker, so the page answers as usual while the mail server is down."""
+        request = self.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        if not send_later(message):
+            raise ImmediateHttpResponse(
+                render(request, "accounts/email_not_sent.jinja", status=503)
+            )
 
 
 def _claims(jwt: str) -> dict:
