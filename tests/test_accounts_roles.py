@@ -292,7 +292,7 @@ def test_an_invitation_the_mail_server_refuses_is_listed_and_can_be_sent_again(
     assert client.get(reverse("accounts:invitation", args=[token])).status_code == 200
 
 
-def test_an_invitation_is_not_sent_again_while_one_is_on_its_way(client, facilitator, partnership):
+def test_only_an_invitation_that_could_not_be_sent_is_sent_again(client, facilitator, partnership):
     client.force_login(facilitator)
     invite(client, partnership, "new@eastvale.example")
     invitation = RoleInvitation.objects.get()
