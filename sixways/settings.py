@@ -229,17 +229,24 @@ ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "Six Ways: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https://") else "http"
-# Brute force: failed passwords are counted per address (5 in 5 minutes) and per network
-# address (10 a minute). Only failures count, a success gives its attempt back, and the pause
-# lasts minutes, not until someone unlocks it: the real person can also still sign in with a
-# code by email, which has its own limit.
+# Brute force, without letting anyone lock a real person out (docs/adr/0006). Each sign-in
+# way is counted three ways: per network address, whichever accounts it tries; per account
+# from one network address, strictly (ours: sixways/accounts/adapter.py); and per account from
+# everywhere, over one minute only, more than one network address can reach on its own. So
+# someone trying another person's address from elsewhere never uses up that person's count.
+# Only failed passwords count, and a right password gives its attempts back. Password
+# failures never stop a code by email, which can be tried 3 times
+# (ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "request_login_code": "20/m/ip,3/5m/key",
+    "login_failed": "10/m/ip,10/m/key",
+    "login_failed_from_address": "5/5m/key",
+    "request_login_code": "20/m/ip,10/m/key",
+    "request_login_code_from_address": "3/5m/key",
     "reauthenticate": "10/m/user",
     "change_password": "5/m/user",
-    "reset_password": "20/m/ip,5/m/key",
+    "reset_password": "20/m/ip,10/m/key",
+    "reset_password_from_address": "3/5m/key",
     "reset_password_from_key": "20/m/ip",
 }
 # How many proxies in front of the service add themselves to X-Forwarded-For; the address

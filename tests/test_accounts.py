@@ -5,8 +5,10 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import DatabaseError
 from django.urls import reverse
 
+from sixways.accounts.models import QueuedEmail
 from tests.conftest import PASSWORD
 
 SIGN_IN = "/accounts/sign-in/"
@@ -240,8 +242,8 @@ def test_a_wrong_code_is_refused_and_three_end_the_attempt(client, facilitator):
 
 
 def test_asking_for_codes_is_rate_limited(facilitator):
-    """Each new browser could ask again; past three codes in five minutes for one address,
-    no more are sent, so nobody can flood a person's inbox."""
+    """Each new browser could ask again; past three codes in five minutes for one address
+    from one network, no more are sent, so nobody can flood a person's inbox."""
     from django.test import Client
 
     for _ in range(3):
@@ -254,6 +256,81 @@ def test_asking_for_codes_is_rate_limited(facilitator):
     )
     assert len(mail.outbox) == 3
     assert "too many attempts" in page
+
+
+def sign_in_by_code(client, email) -> None:
+    client.post(reverse("account_request_login_code"), {"email": email})
+    client.post(reverse("account_confirm_login_code"), {"code": _code_from_email()})
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_real_person_out(facilitator):
+    """Someone who knows the address fails the password and asks for codes as often as they
+    are let; the real person, on another network, still signs in both ways."""
+    from django.test import Client
+
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(10):
+        sign_in(attacker, facilitator.email, "wrong-guess")
+    for _ in range(10):
+        Client(REMOTE_ADDR="203.0.113.9").post(
+            reverse("account_request_login_code"), {"email": facilitator.email}
+        )
+    assert len(mail.outbox) == 3  # the rest were refused
+    for _ in range(10):
+        attacker.post(reverse("account_reset_password"), {"email": facilitator.email})
+    assert len(mail.outbox) == 6
+
+    Client(REMOTE_ADDR="198.51.100.6").post(
+        reverse("account_reset_password"), {"email": facilitator.email}
+    )
+    assert len(mail.outbox) == 7
+    assert mail.outbox[-1].subject == "Six Ways: Choose a new password"
+
+    by_code = Client(REMOTE_ADDR="198.51.100.7")
+    sign_in_by_code(by_code, facilitator.email)
+    assert by_code.session["_auth_user_id"] == str(facilitator.pk)
+    by_password = Client(REMOTE_ADDR="198.51.100.8")
+    assert sign_in(by_password, facilitator.email)["Location"] == reverse("partnerships:home")
+
+    # The attacker is still paused, and told so in words that fit what they tried.
+    page = sign_in(attacker, facilitator.email).content.decode()
+    assert "too many attempts to sign in with this email address" in page
+    page = attacker.post(
+        reverse("account_request_login_code"), {"email": facilitator.email}
+    ).content.decode()
+    assert "too many attempts to get a code for this email address" in page
+    page = attacker.post(
+        reverse("account_reset_password"), {"email": facilitator.email}
+    ).content.decode()
+    assert "too many attempts to reset the password for this email address" in page
+
+
+def test_many_networks_failing_one_password_pause_it_briefly_and_never_the_code(
+    facilitator, monkeypatch
+):
+    """From many networks at once the account's own count stops the guessing, for a minute
+    only, and a code by email still works meanwhile."""
+    import time
+    from types import SimpleNamespace
+
+    from allauth.core.internal import ratelimit
+    from django.test import Client
+
+    for network in range(1, 4):
+        for _ in range(5):
+            sign_in(Client(REMOTE_ADDR=f"203.0.113.{network}"), facilitator.email, "wrong-guess")
+    real_person = Client(REMOTE_ADDR="198.51.100.7")
+    page = sign_in(real_person, facilitator.email).content.decode()
+    assert "too many attempts to sign in with this email address" in page
+    sign_in_by_code(real_person, facilitator.email)
+    assert real_person.session["_auth_user_id"] == str(facilitator.pk)
+
+    one_minute_later = SimpleNamespace(
+        time=lambda: time.time() + 61, monotonic=time.monotonic, sleep=time.sleep
+    )
+    monkeypatch.setattr(ratelimit, "time", one_minute_later)
+    later = Client(REMOTE_ADDR="198.51.100.7")
+    assert sign_in(later, facilitator.email)["Location"] == reverse("partnerships:home")
 
 
 def test_nobody_can_sign_up(client, db):
@@ -286,3 +363,37 @@ def test_a_reset_for_an_unknown_address_sends_nothing(client, db):
     response = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert response["Location"] == reverse("account_reset_password_done")
     assert mail.outbox == []
+
+
+# --- allauth's emails are sent by the background worker ----------------------------------------
+
+
+def mail_server_down(monkeypatch, error):
+    def refuse(self, messages):
+        raise error
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+
+
+def test_a_password_reset_while_the_mail_server_is_down_answers_as_usual(
+    client, facilitator, monkeypatch
+):
+    mail_server_down(monkeypatch, ConnectionRefusedError("Connection refused"))
+    response = client.post(reverse("account_reset_password"), {"email": facilitator.email})
+    assert response["Location"] == reverse("account_reset_password_done")
+    response = client.post(reverse("account_request_login_code"), {"email": facilitator.email})
+    assert response["Location"].startswith(reverse("account_confirm_login_code"))
+    # Nothing is kept of an email holding a reset link or a code, sent or not.
+    assert not QueuedEmail.objects.exists()
+
+
+def test_an_email_that_cannot_even_be_queued_gets_a_clear_page(client, facilitator, monkeypatch):
+    def no_task_store(self, *args, **kwargs):
+        raise DatabaseError("the task table is locked")
+
+    monkeypatch.setattr("django.tasks.base.Task.enqueue", no_task_store)
+    for url in ("account_reset_password", "account_request_login_code"):
+        response = client.post(reverse(url), {"email": facilitator.email})
+        assert response.status_code == 503
+        assert "We could not send the email" in response.content.decode()
+    assert not QueuedEmail.objects.exists()

@@ -1,15 +1,17 @@
 """Roles by invitation: facilitators invite and manage people; nobody raises their own role."""
 
 import re
+import smtplib
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import DatabaseError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sixways.accounts.models import AuditEntry, RoleInvitation
+from sixways.accounts.models import AuditEntry, QueuedEmail, RoleInvitation
 from sixways.partnerships.models import Membership, Role
 from tests.conftest import PASSWORD, make_user
 
@@ -379,3 +381,78 @@ def test_a_right_invitation_link_works_while_its_address_is_paused(
     invited.force_login(outsider)
     assert invited.post(url).status_code == 302
     assert Membership.objects.get(user=outsider, partnership=partnership).role == Role.OBSERVER
+
+
+# --- Invitations are sent by the background worker --------------------------------------------
+
+
+def mail_server_down(monkeypatch, error):
+    def refuse(self, messages):
+        raise error
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+
+
+def test_an_invitation_the_mail_server_refuses_is_listed_and_can_be_sent_again(
+    client, facilitator, partnership, monkeypatch
+):
+    client.force_login(facilitator)
+    mail_server_down(monkeypatch, smtplib.SMTPException("421 mail.example is busy"))
+    response = invite(client, partnership, "new@eastvale.example")
+    # The page answers as usual: the invitation is kept, and its email waits to be tried again.
+    assert response.status_code == 302
+    invitation = RoleInvitation.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert "Some invitations could not be sent" in page
+    assert "new@eastvale.example" in page
+    assert "SMTPException: 421 mail.example is busy" in page
+    assert mail.outbox == []
+
+    monkeypatch.undo()
+    client.post(reverse("accounts:send-again", args=[partnership.pk, invitation.pk]))
+    assert mail.outbox[-1].to == ["new@eastvale.example"]
+    page = client.get(reverse("accounts:people", args=[partnership.pk])).content.decode()
+    assert "Some invitations could not be sent" not in page
+    assert AuditEntry.objects.filter(action="invitation.resent").exists()
+    # The link that went works; none was stored to send later.
+    client.logout()
+    token = token_from_email()
+    assert not QueuedEmail.objects.filter(body__contains=token).exists()
+    assert client.get(reverse("accounts:invitation", args=[token])).status_code == 200
+
+
+def test_only_an_invitation_that_could_not_be_sent_is_sent_again(client, facilitator, partnership):
+    client.force_login(facilitator)
+    invite(client, partnership, "new@eastvale.example")
+    invitation = RoleInvitation.objects.get()
+    client.post(reverse("accounts:send-again", args=[partnership.pk, invitation.pk]))
+    assert len(mail.outbox) == 1
+
+
+def test_an_invitation_that_cannot_be_queued_is_kept_and_listed(
+    client, facilitator, partnership, monkeypatch
+):
+    def no_task_store(self, *args, **kwargs):
+        raise DatabaseError("the task table is locked")
+
+    client.force_login(facilitator)
+    monkeypatch.setattr("django.tasks.base.Task.enqueue", no_task_store)
+    response = invite(client, partnership, "new@eastvale.example")
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "is saved but could not be sent just now" in page
+    assert "Could not be queued: DatabaseError: the task table is locked" in page
+
+
+def test_an_outsider_cannot_send_a_partnerships_invitation_again(
+    client, facilitator, partnership, outsider, monkeypatch
+):
+    client.force_login(facilitator)
+    mail_server_down(monkeypatch, ConnectionRefusedError("Connection refused"))
+    invite(client, partnership, "new@eastvale.example")
+    monkeypatch.undo()
+    invitation = RoleInvitation.objects.get()
+    client.force_login(outsider)
+    response = client.post(reverse("accounts:send-again", args=[partnership.pk, invitation.pk]))
+    assert response.status_code == 404
+    assert mail.outbox == []

@@ -8,13 +8,19 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from allauth.core.internal import ratelimit
+from allauth.core.internal.ratelimit import RateLimitUsage
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.providers.microsoft.views import MicrosoftGraphOAuth2Adapter
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
+
+from .emails import send_later
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +40,53 @@ class AccountAdapter(DefaultAccountAdapter):
         "rate_limited": "There have been too many attempts. Wait a few minutes and try again",
     }
 
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Count a password attempt per account from this network address first, then
+        allauth's counts per network address and per account from anywhere (settings.py)."""
+        login = credentials.get("email", credentials.get("username"))
+        here = from_address(request, "login_failed_from_address", login)
+        if here is None:
+            raise self.validation_error("too_many_login_attempts")
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            here.rollback()
+            raise
+        # A right password gives back every count it took, ours with allauth's.
+        self._login_failed_rl_usage.usage.extend(here.usage)
+
     def is_open_for_signup(self, request) -> bool:
         # People get an account by accepting an invitation to a role (accounts:invitation).
         return False
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every email allauth sends (sign-in codes, password resets) goes through the
+        background worker, so the page answers as usual while the mail server is down."""
+        request = self.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request)}
+            | context,
+        )
+        if not send_later(message):
+            raise ImmediateHttpResponse(
+                render(request, "accounts/email_not_sent.jinja", status=503)
+            )
+
+
+def from_address(request, action: str, login: str | None) -> RateLimitUsage | None:
+    """Take one from the limit `action` keeps for this account from this network address;
+    None when it is used up. Someone elsewhere trying the same address never uses up the real
+    person's: they are counted apart."""
+    if not login:
+        return RateLimitUsage(usage=[])
+    return ratelimit.consume(
+        request,
+        app="allauth.account",
+        action=action,
+        key=f"{login.strip().lower()}:{ratelimit.get_ip(request)}",
+    )
 
 
 def _claims(jwt: str) -> dict:

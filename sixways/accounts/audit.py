@@ -35,6 +35,7 @@ ACTIONS = {
     "agreed.saved": "Saved the agreed answers",
     "agreed.agreed": "Marked the agreed answers as agreed",
     "invitation.sent": "Invited someone to a role",
+    "invitation.resent": "Sent an invitation to a role again",
     "invitation.withdrawn": "Withdrew an invitation to a role",
     "invitation.accepted": "Accepted an invitation to a role",
     "role.changed": "Changed someone's role",

@@ -5,6 +5,7 @@ Labels and messages follow the NHS content style; fields render through the NHS 
 """
 
 from allauth.account import forms as allauth_forms
+from allauth.core import context
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as totp_forms
 from django import forms
@@ -12,12 +13,25 @@ from django.contrib.auth import get_user_model, password_validation
 
 from sixways.partnerships.models import Organisation, Role
 
+from .adapter import from_address
+
 # Advice shown under a new password field (not a password, whatever ruff's S105 thinks).
 PASSWORD_HINT = " ".join(
     [
         "At least 12 characters. Not a common password, not only numbers and not like your",
         "email address. A few unrelated words make a strong one.",
     ]
+)
+
+
+TOO_MANY_CODES = (
+    "There have been too many attempts to get a code for this email address. Wait 5 minutes "
+    "and try again, or sign in with your password"
+)
+
+TOO_MANY_RESETS = (
+    "There have been too many attempts to reset the password for this email address. Wait 5 "
+    "minutes and try again, or sign in with a code sent by email"
 )
 
 
@@ -51,6 +65,21 @@ class RequestCodeForm(allauth_forms.RequestLoginCodeForm):
         self.fields["email"].error_messages["invalid"] = (
             "Enter an email address in the correct format, like name@example.com"
         )
+
+    def clean_email(self) -> str:
+        """Count a request per account from this network address first, so that someone
+        elsewhere asking for codes for the same address cannot use up the real person's."""
+        email = self.cleaned_data.get("email")
+        here = from_address(context.request, "request_login_code_from_address", email)
+        if here is None:
+            raise forms.ValidationError(TOO_MANY_CODES, code="too_many_login_attempts")
+        try:
+            return super().clean_email()
+        except forms.ValidationError as error:
+            here.rollback()
+            if error.code == "too_many_login_attempts":
+                raise forms.ValidationError(TOO_MANY_CODES, code=error.code) from error
+            raise
 
 
 class ConfirmCodeForm(allauth_forms.ConfirmLoginCodeForm):
@@ -87,6 +116,14 @@ class ResetPasswordForm(allauth_forms.ResetPasswordForm):
         self.fields["email"].error_messages["invalid"] = (
             "Enter an email address in the correct format, like name@example.com"
         )
+
+    def clean_email(self) -> str:
+        """Counted per account from this network address as well as by allauth, as codes
+        are: see RequestCodeForm."""
+        email = super().clean_email()
+        if from_address(context.request, "reset_password_from_address", email) is None:
+            raise forms.ValidationError(TOO_MANY_RESETS, code="too_many_login_attempts")
+        return email
 
 
 class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):

@@ -98,6 +98,54 @@ class RoleInvitation(models.Model):
     def is_open(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
 
+    def new_token(self) -> str | None:
+        """A fresh token for the email about to be sent; any earlier link stops working.
+        None if the invitation has just been accepted or withdrawn."""
+        token = secrets.token_urlsafe(32)
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, accepted_at__isnull=True)
+            .update(token_hash=hash_token(token))
+        )
+        return token if changed else None
+
+
+class QueuedEmail(models.Model):
+    """One email the background worker sends: an invitation to a role, or one of allauth's
+    (a sign-in code, a password reset link). Pages only record it and queue a task
+    (accounts/emails.py), so a slow or failing mail server never breaks the page.
+
+    An invitation's text is written when it is sent, with a fresh link, so the link is never
+    stored. allauth's emails carry a code or link that exists only now, so their text is kept
+    until it is sent and then emptied.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+        NOT_NEEDED = "not-needed", "Not sent: no longer needed"
+
+    to = models.EmailField()
+    role_invitation = models.ForeignKey(
+        RoleInvitation, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    html_body = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    # What the mail server said, for the facilitator to act on. Never the email's text.
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Email to {self.to} ({self.get_state_display().lower()})"
+
 
 class AuditEntry(models.Model):
     """One thing a facilitator or administrator did: who, what, when, and on what.

@@ -13,7 +13,7 @@ from sixways.partnerships.models import Membership
 from sixways.rounds.models import Invitation
 
 from . import audit
-from .models import AuditEntry, RoleInvitation
+from .models import AuditEntry, QueuedEmail, RoleInvitation
 
 
 def notice() -> dict:
@@ -167,6 +167,7 @@ def erase(user, by=None) -> None:
     audit.anonymise(user)
     if email:
         RoleInvitation.objects.filter(email__iexact=email).delete()
+        QueuedEmail.objects.filter(to__iexact=email).delete()
         Invitation.objects.filter(email__iexact=email).update(email="")
     end_sessions(user)
     user.delete()

@@ -26,6 +26,11 @@ urlpatterns = [
         name="remove",
     ),
     path(
+        "partnerships/<int:partnership_id>/invitations/<int:role_invitation_id>/send-again/",
+        views.send_again,
+        name="send-again",
+    ),
+    path(
         "partnerships/<int:partnership_id>/invitations/<int:role_invitation_id>/withdraw/",
         views.withdraw,
         name="withdraw",

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -21,13 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sixways.design.forms import error_list
-from sixways.jinja2 import date
 from sixways.partnerships.models import CHANGERS, Membership, Partnership, Role
 
-from . import audit, privacy
+from . import audit, emails, privacy
 from .forms import CreateAccountForm, InvitationForm, RoleForm
 from .middleware import has_two_factor, needs_two_factor
-from .models import RoleInvitation
+from .models import QueuedEmail, RoleInvitation
 
 
 def too_many_requests(request: HttpRequest, exception=None) -> HttpResponse:
@@ -87,28 +85,22 @@ def people(request: HttpRequest, partnership_id: int) -> HttpResponse:
             "invitations": [
                 i for i in partnership.role_invitations.select_related("organisation") if i.is_open
             ],
+            "failed": emails.failed_invitations(partnership),
         },
     )
 
 
-def _send_invitation(request: HttpRequest, invitation: RoleInvitation, token: str) -> None:
-    link = settings.SITE_URL + reverse("accounts:invitation", args=[token])
-    inviter = request.user.email or request.user.get_username()
-    role = invitation.get_role_display().lower()
-    body = (
-        f"{inviter} has invited you to be {'an' if role[0] in 'aeiou' else 'a'} {role} "
-        f"of {invitation.partnership.name} on Six Ways, the service for benchmarking how "
-        f"partners work together.\n\n"
-        f"To accept, open this link:\n{link}\n\n"
-        f"The link works once, and until {date(invitation.expires_at)}. "
-        f"If you were not expecting this email, you can ignore it.\n"
-    )
-    send_mail(
-        f"Six Ways: you are invited to {invitation.partnership.name}",
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [invitation.email],
-    )
+def _send_invitation(request: HttpRequest, email: QueuedEmail) -> None:
+    """Hand the invitation's email to the worker and say so; the people page lists it if it
+    cannot be sent."""
+    if emails.queue(email):
+        messages.success(request, f"An invitation is being sent to {email.to}")
+    else:
+        messages.warning(
+            request,
+            f"The invitation to {email.to} is saved but could not be sent just now. "
+            "Try sending it again in a few minutes.",
+        )
 
 
 @login_required
@@ -121,7 +113,9 @@ def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
             replaced = _withdraw_invitations(
                 request, partnership, form.cleaned_data["email"], "a new invitation replaced it"
             )
-            invitation, token = RoleInvitation.issue(
+            # The token is made again when the email is sent (accounts/emails.py), so that
+            # it is never stored.
+            invitation, _ = RoleInvitation.issue(
                 partnership,
                 form.cleaned_data["email"],
                 form.cleaned_data["role"],
@@ -135,8 +129,8 @@ def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
                 invitation,
                 detail=f"To {invitation.email} as {invitation.get_role_display().lower()}",
             )
-        _send_invitation(request, invitation, token)
-        messages.success(request, f"We have sent an invitation to {invitation.email}")
+            email = emails.record_invitation(invitation)
+        _send_invitation(request, email)
         if replaced:
             messages.info(request, f"The earlier invitation to {invitation.email} no longer works")
         return redirect("accounts:people", partnership.pk)
@@ -151,6 +145,24 @@ def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
         },
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def send_again(request: HttpRequest, partnership_id: int, role_invitation_id: int) -> HttpResponse:
+    """Try again to send an invitation whose email could not be sent. It goes with a new
+    link: the old one was never delivered."""
+    partnership = _facilitated(request, partnership_id)
+    failed = {i.pk: i for i in emails.failed_invitations(partnership)}
+    invitation = failed.get(role_invitation_id)
+    if invitation is None:
+        # Sent, waiting, withdrawn or accepted since the page was shown: nothing to try again.
+        return redirect("accounts:people", partnership.pk)
+    with transaction.atomic():
+        audit.record(request, "invitation.resent", partnership, invitation, invitation.email)
+        email = emails.record_invitation(invitation)
+    _send_invitation(request, email)
+    return redirect("accounts:people", partnership.pk)
 
 
 @login_required
