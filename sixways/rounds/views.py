@@ -262,8 +262,9 @@ def check(request: HttpRequest, response: Response) -> HttpResponse:
 
 @_participant_view
 def sent(request: HttpRequest, response: Response) -> HttpResponse:
+    """That the answers were sent, and when: never the answers or comments. A link can be
+    forwarded or sit in a shared inbox, and whoever opens it after sending must learn nothing
+    of what was said (the check page before sending is the last to show them)."""
     if not response.submitted:
         return redirect("rounds:check")
-    return render(
-        request, "rounds/sent.jinja", {"response": response, "summary": _summary(response)}
-    )
+    return render(request, "rounds/sent.jinja", {"response": response})
