@@ -243,8 +243,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 # How many proxies in front of the service add themselves to X-Forwarded-For; the address
-# before them is the person's, used for rate limits. Behind one TLS proxy in production.
-ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1", minimum=0)
+# before them is the person's, used for rate limits. 0 (whatever DEBUG is) reads REMOTE_ADDR:
+# anyone can send X-Forwarded-For, so it is believed only when we are told a proxy writes it.
+# Behind one proxy that sets it, TRUSTED_PROXY_COUNT=1.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0", minimum=0)
 
 # Two-factor: TOTP apps, with recovery codes for a lost phone. Required for service
 # administrators and facilitators unless MFA_REQUIRED is off (only ever for development).

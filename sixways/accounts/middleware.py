@@ -68,8 +68,10 @@ class require_two_factor:
 
 
 def client_ip(request) -> str:
-    """The person's address, past the proxies we trust (TRUSTED_PROXY_COUNT), for every rate
-    limit: allauth's and ours agree on who is who."""
+    """The person's address, for every rate limit: allauth's and ours agree on who is who.
+
+    REMOTE_ADDR unless TRUSTED_PROXY_COUNT says proxies in front write X-Forwarded-For: a
+    client can send that header itself, so it is believed only when a proxy overwrites it."""
     return get_adapter().get_client_ip(request)
 
 
@@ -77,10 +79,14 @@ PARTICIPANT_LINK_VIEW = "rounds:start"
 
 
 class limit_participant_link_guessing:
-    """Count wrong participant links per network address; past the limit, answer 429.
+    """Count wrong participant links per network address; past the limit, a wrong link gets
+    429 instead of the "not valid" page.
 
-    Only failures count: a whole partnership behind one NHS network address can open its
-    real links at the same moment without being slowed down.
+    A right link is never refused, however many wrong ones came from its address: a whole NHS
+    trust can sit behind one address, and one mistyped or guessing machine there must not
+    lock out its staff. The tokens carry 256 bits (docs/adr/0005), so the brake is there to
+    make guessing show up in the log and cost the guesser, not to stop a search that cannot
+    succeed.
     """
 
     def __init__(self, get_response):
@@ -90,32 +96,24 @@ class limit_participant_link_guessing:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         if match and match.view_name == PARTICIPANT_LINK_VIEW and response.status_code == 404:
-            self._limited(request, increment=True)
+            if self._count_failure(request):
+                logger.warning("Participant link guessing paused for %s", client_ip(request))
+                return render(request, "accounts/too_many_requests.jinja", status=429)
             logger.info("Wrong participant link from %s", client_ip(request))
         return response
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        match = request.resolver_match
-        watched = match is not None and match.view_name == PARTICIPANT_LINK_VIEW
-        if watched and self._limited(request, increment=False):
-            logger.warning("Participant link guessing paused for %s", client_ip(request))
-            return render(request, "accounts/too_many_requests.jinja", status=429)
-        return None
-
     @staticmethod
-    def _limited(request, *, increment: bool) -> bool:
-        # A fixed window per address in the shared cache. Checking is one read: every person
-        # opening a link pays for it, while only wrong links write.
+    def _count_failure(request) -> bool:
+        """Count one wrong link; True when this address is now over its limit. A fixed
+        window per address in the shared cache: only wrong links read or write it."""
         limit, period = failure_rate()
         key = f"participant-link-failures:{client_ip(request)}:{int(time.time()) // period}"
-        if increment:
-            cache.add(key, 0, period)
-            try:
-                return cache.incr(key) > limit
-            except ValueError:  # expired between the two calls: start the count again
-                cache.set(key, 1, period)
-                return False
-        return cache.get(key, 0) > limit
+        cache.add(key, 0, period)
+        try:
+            return cache.incr(key) > limit
+        except ValueError:  # expired between the two calls: start the count again
+            cache.set(key, 1, period)
+            return False
 
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
