@@ -189,8 +189,11 @@ LOGIN_REDIRECT_URL = "partnerships:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 # Participants are not signed in: a signed cookie names their response (sixways/rounds/
-# participant.py). It lasts as long as a session would.
+# participant.py). It lasts as long as a session would, and "Give me more time" cannot keep
+# it past this long from when the link was used (docs/adr/0007). Over 20 hours, WCAG 2.2.1's
+# limit for an end that needs no way to extend it.
 PARTICIPANT_COOKIE_NAME = "participant"
+PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
