@@ -12,8 +12,12 @@ the field. Refused are:
 - non-characters (U+FDD0 to U+FDEF, and the last two code points of every plane, such as
   U+FFFE): Unicode reserves them for programs' own use, and XML (so Word, Excel and
   PowerPoint files) cannot hold some of them.
+
+Text saved before these rules may still hold them. `xml_safe` is for the boundary of a file
+builder that cannot take such text.
 """
 
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -59,3 +63,14 @@ class TypedText:
         found = hidden_characters(value, line_breaks=self.line_breaks)
         if found:
             raise ValidationError(f"{self.what} must not contain {found}", code="hidden")
+
+
+# What XML 1.0 cannot hold: control characters but tab, line feed and carriage return,
+# surrogates, U+FFFE and U+FFFF.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """The text without the characters an XML document cannot hold, for a builder that would
+    refuse it (python-pptx): text stored before the forms refused them must still export."""
+    return NOT_XML.sub("", text)
