@@ -189,8 +189,11 @@ LOGIN_REDIRECT_URL = "partnerships:home"
 LOGOUT_REDIRECT_URL = "accounts:sign-in"
 SESSION_COOKIE_AGE = 60 * 60 * 8
 # Participants are not signed in: a signed cookie names their response (sixways/rounds/
-# participant.py). It lasts as long as a session would.
+# participant.py). It lasts as long as a session would, and "Give me more time" cannot keep
+# it past this long from when the link was used (docs/adr/0007). Over 20 hours, WCAG 2.2.1's
+# limit for an end that needs no way to extend it.
 PARTICIPANT_COOKIE_NAME = "participant"
+PARTICIPANT_COOKIE_MAX_AGE = 60 * 60 * 24
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -250,8 +253,10 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
 }
 # How many proxies in front of the service add themselves to X-Forwarded-For; the address
-# before them is the person's, used for rate limits. Behind one TLS proxy in production.
-ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0" if DEBUG else "1", minimum=0)
+# before them is the person's, used for rate limits. 0 (whatever DEBUG is) reads REMOTE_ADDR:
+# anyone can send X-Forwarded-For, so it is believed only when we are told a proxy writes it.
+# Behind one proxy that sets it, TRUSTED_PROXY_COUNT=1.
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0", minimum=0)
 
 # Two-factor: TOTP apps, with recovery codes for a lost phone. Required for service
 # administrators and facilitators unless MFA_REQUIRED is off (only ever for development).

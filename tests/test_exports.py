@@ -445,3 +445,38 @@ def test_the_slides_of_a_small_round_have_no_figures(
     presentation = Presentation(io.BytesIO(download(client, "pptx", open_round).content))
     assert "Figures not shown yet" in all_text(presentation)
     assert not any(s.has_chart for slide in presentation.slides for s in slide.shapes)
+
+
+# --- Text stored before hidden characters were refused ------------------------------------
+
+STORED = "Right\u202eto left \ufffe odd\x0bvertical tab 😊"
+
+
+def test_every_download_copes_with_hidden_characters_already_stored(
+    client, facilitator, partnership, instrument
+):
+    """Comments and names saved before the forms refused such characters: a bidi override,
+    a non-character, a control character and an emoji. Every download still opens."""
+    round_ = make_round(partnership, instrument, title=f"Spring {STORED}")
+    stored = add_organisation(partnership, f"Ward {STORED}", Sector.NHS_TRUST)
+    plain = add_organisation(partnership, "Plain Council", Sector.LOCAL_AUTHORITY)
+    for organisation in (stored, plain):
+        for _ in range(5):
+            send_response(round_, organisation, "321032", {"1": STORED, "6": f"Six {STORED}"})
+    round_.close()
+    client.force_login(facilitator)
+
+    rows = read_csv(body(download(client, "csv", round_)))
+    assert len(rows) == 10
+    assert any("Right" in row["comment_1"] for row in rows)
+    assert any("Ward" in row["organisation"] for row in rows)
+    figures = json.loads(download(client, "json", round_).content)
+    assert "Ward" in json.dumps(figures, ensure_ascii=False)
+    book = open_workbook(download(client, "xlsx", round_).content)
+    assert book["Responses"].max_row == 11
+    reader = PdfReader(io.BytesIO(download(client, "pdf", round_).content))
+    # pypdf reads text set in a font without the emoji as UTF-16 bytes: compare without them.
+    content = " ".join(page.extract_text() or "" for page in reader.pages).replace("\x00", "")
+    assert "Plain Council" in content
+    presentation = Presentation(io.BytesIO(download(client, "pptx", round_).content))
+    assert "Ward" in all_text(presentation)

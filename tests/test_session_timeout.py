@@ -8,8 +8,8 @@ from django.contrib.sessions.models import Session
 from django.urls import reverse
 from django.utils import timezone
 
-from sixways.rounds.models import Response
-from tests.conftest import cookie_value
+from sixways.rounds.models import Invitation, Response
+from tests.conftest import cookie_value, section_data
 
 
 def _session(client) -> Session:
@@ -131,3 +131,63 @@ def test_the_accessibility_statement_is_linked_from_every_page(client, db):
     assert "Accessibility statement for Six Ways" in statement
     assert "partially compliant" in statement
     assert "Non-accessible content" in statement
+
+
+class Clock:
+    """A frozen clock for the participant cookie, moved on by hand."""
+
+    def __init__(self, monkeypatch):
+        self.now = 1_800_000_000.0
+        monkeypatch.setattr(time, "time", lambda: self.now)
+
+    def advance(self, **delta) -> None:
+        self.now += datetime.timedelta(**delta).total_seconds()
+
+
+def _more_time(client):
+    return client.post(reverse("session-extend"), headers={"accept": "application/json"})
+
+
+def test_more_time_stops_a_day_after_the_link_was_used(client, link, monkeypatch):
+    """ "Give me more time" renews the cookie, but never past a day from pressing start: after
+    that the participant must open their link again, and finds everything they saved."""
+    clock = Clock(monkeypatch)
+    client.post(reverse("rounds:start", args=[link]))
+    client.post(reverse("rounds:section", args=[1]), section_data(1))
+    for _ in range(2):
+        clock.advance(hours=7, minutes=50)
+        assert _more_time(client).json() == {"expires_in": settings.SESSION_COOKIE_AGE}
+    clock.advance(hours=7, minutes=50)  # 23 hours 30 minutes since start
+    assert _more_time(client).json() == {"expires_in": 30 * 60}
+    clock.advance(minutes=25)
+    assert client.get(reverse("session")).json() == {"expires_in": 5 * 60}
+    assert _more_time(client).json() == {"expires_in": 5 * 60}
+    clock.advance(minutes=5)
+    assert client.get(reverse("session")).json() == {"expires_in": None}
+    assert _more_time(client).json() == {"expires_in": None}
+    page = client.get(reverse("rounds:section", args=[2]))
+    assert page.status_code == 403
+    assert "Open the link you were sent" in page.content.decode()
+
+    again = client.post(reverse("rounds:start", args=[link]))
+    assert again["Location"] == reverse("rounds:section", args=[2])
+    assert Response.objects.get().answers.count() == 4
+    assert client.get(reverse("session")).json() == {"expires_in": settings.SESSION_COOKIE_AGE}
+
+
+def test_starting_again_on_a_shared_link_does_not_renew_the_cap(
+    client, open_round, organisations, monkeypatch
+):
+    """A shared link is open to anyone, so pressing its start button again carries on with
+    the same answers but keeps the cookie's first start."""
+    clock = Clock(monkeypatch)
+    _, shared = Invitation.issue(open_round, organisations[0], kind=Invitation.Kind.SHARED)
+    client.post(reverse("rounds:start", args=[shared]))
+    clock.advance(hours=7, minutes=50)
+    _more_time(client)
+    clock.advance(hours=7, minutes=50)
+    _more_time(client)
+    clock.advance(hours=7, minutes=50)
+    client.post(reverse("rounds:start", args=[shared]))
+    assert Response.objects.count() == 1
+    assert client.get(reverse("session")).json() == {"expires_in": 30 * 60}

@@ -2,7 +2,8 @@
 
 A session lasts SESSION_COOKIE_AGE (8 hours) from when it was last saved, not from the last
 page seen, so someone working through the afternoon can be signed out in the middle of a form.
-A participant's cookie (sixways/rounds/participant.py) lasts as long from when it was given.
+A participant's cookie (sixways/rounds/participant.py) lasts as long from when it was given,
+and `extend` cannot take it past PARTICIPANT_COOKIE_MAX_AGE from when their link was used.
 Every page with a session carries a warning dialog (templates/design/session_timeout.jinja);
 static/sixways/app.js asks `status` how long is left, opens the dialog a few minutes before the
 end, and `extend` starts the full time again. Participants lose nothing when it ends anyway:
@@ -58,15 +59,16 @@ def extend(request: HttpRequest) -> HttpResponse:
     """Start the session's full time again: saving it sets a new end, in the database and in
     the cookie."""
     expires_in = None
-    response_id = None
+    renewal = None
     if _has_session(request):
         request.session.modified = True
         expires_in = request.session.get_expiry_age()
     else:
-        # A participant's cookie is given again, with the full time from now.
-        response_id = participant.response_id(request)
-        if response_id is not None:
-            expires_in = settings.SESSION_COOKIE_AGE
+        # A participant's cookie is given again with the full time from now, but never past
+        # its cap from when the link was used: after that only the link lets them back in.
+        renewal = participant.renewal(request)
+        if renewal is not None:
+            expires_in = renewal.seconds
     if "application/json" in request.headers.get("Accept", ""):
         reply = JsonResponse({"expires_in": expires_in})
     else:
@@ -77,6 +79,6 @@ def extend(request: HttpRequest) -> HttpResponse:
         ):
             target = "/"
         reply = redirect(target)
-    if response_id is not None:
-        participant.give(reply, response_id)
+    if renewal is not None:
+        participant.give(reply, renewal.response_id, started_at=renewal.started_at)
     return reply

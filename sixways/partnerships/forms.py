@@ -1,11 +1,12 @@
 import csv
 import io
 import re
-import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+
+from sixways.design.text import TypedText, hidden_characters
 
 from .models import PARENT_LEVELS, Level, Partnership, Sector
 
@@ -19,9 +20,8 @@ IMPORT_MAX_ROWS = 1000
 IMPORT_COLUMNS = ("name", "sector", "code")
 
 
-def no_control_characters(value: str) -> None:
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        raise ValidationError("Names must not contain hidden control characters or line breaks")
+# Names are one line: no line breaks or tabs either.
+valid_name = TypedText("The name", line_breaks=False)
 
 
 def sector_from_text(text: str) -> str | None:
@@ -71,7 +71,7 @@ class PartnershipForm(forms.ModelForm):
         stays on offer, so the details can be changed without leaving it."""
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-        self.fields["name"].validators.append(no_control_characters)
+        self.fields["name"].validators.append(valid_name)
         self.fields["level"].choices = Level.choices
         # Never this one or one inside it. The parent already set is part of this
         # partnership's own details, which its facilitator reads on its page.
@@ -109,7 +109,7 @@ class OrganisationForm(forms.Form):
     name = forms.CharField(
         label="Name of the organisation",
         max_length=NAME_MAX,
-        validators=[no_control_characters],
+        validators=[valid_name],
         error_messages={
             "required": "Enter the name of the organisation",
             "max_length": f"The name must be {NAME_MAX} characters or fewer",
@@ -225,8 +225,8 @@ def parse_partners(text: str) -> tuple[list[dict], list[str]]:
             problems.append(
                 f"Row {number}, column name: the name must be {NAME_MAX} characters or fewer"
             )
-        elif any(unicodedata.category(c) == "Cc" for c in name):
-            problems.append(f"Row {number}, column name: remove the hidden control characters")
+        elif hidden := hidden_characters(name, line_breaks=False):
+            problems.append(f"Row {number}, column name: remove the {hidden}")
         elif name.casefold() in seen_names:
             problems.append(
                 f"Row {number}, column name: ‘{name}’ is already on row {seen_names[name.casefold()]}"

@@ -1,7 +1,9 @@
 """A PowerPoint summary with native charts, so people can restyle and edit them.
 
 Every chart also carries alternative text with its figures, answers are told apart by pattern
-as well as shade, and the slides show only what the results pages show.
+as well as shade, and the slides show only what the results pages show. Names and titles go
+in through xml_safe: python-pptx refuses characters XML cannot hold, and text saved before
+the forms refused them must not stop the download.
 """
 
 import io
@@ -12,6 +14,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_PATTERN
 from pptx.util import Emu, Inches, Pt
+
+from sixways.design.text import xml_safe
 
 from .charts import heat_shade, split_text
 from .exports import neutralise
@@ -47,7 +51,7 @@ def _score(value) -> str:
 
 def _label(text: str) -> str:
     # Chart labels are stored in the chart's embedded workbook: keep them from being formulas.
-    return neutralise(text)
+    return xml_safe(neutralise(text))
 
 
 def _alt_text(frame, text: str) -> None:
@@ -67,7 +71,7 @@ def _text_box(slide, left, top, width, height, lines: list[str], size: int = 18)
     frame.word_wrap = True
     for index, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-        paragraph.text = line
+        paragraph.text = xml_safe(line)
         paragraph.font.size = Pt(size)
         paragraph.font.color.rgb = DARK
         paragraph.space_after = Pt(8)
@@ -138,7 +142,7 @@ def _table(slide, rows: list[list[str]], top, widths: list[float], height=None, 
     for r, row in enumerate(rows):
         for c, value in enumerate(row):
             cell = table.cell(r, c)
-            cell.text = value
+            cell.text = xml_safe(value)
             for paragraph in cell.text_frame.paragraphs:
                 paragraph.font.size = Pt(font)
                 paragraph.font.bold = r == 0
@@ -171,12 +175,12 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
 
     # 1. Title
     slide = prs.slides.add_slide(prs.slide_layouts[0])
-    slide.shapes.title.text = f"Culture for integration: {round_.title}"
+    slide.shapes.title.text = xml_safe(f"Culture for integration: {round_.title}")
     subtitle = slide.placeholders[1]
     count = f"{results.responses} {'response' if results.responses == 1 else 'responses'}"
     if round_.mode != "collective":
         count += f" from {results.organisations} organisations"
-    subtitle.text = f"{round_.partnership.name}\n{count}"
+    subtitle.text = xml_safe(f"{round_.partnership.name}\n{count}")
     for placeholder in (slide.shapes.title, subtitle):
         placeholder.width = WIDE - Inches(1)
         placeholder.left = Inches(0.5)
@@ -353,7 +357,7 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
 
 def _save(prs, round_) -> bytes:
     buffer = io.BytesIO()
-    prs.core_properties.title = (
+    prs.core_properties.title = xml_safe(
         f"Culture for integration: {round_.partnership.name}, {round_.title}"
     )
     prs.core_properties.author = "Six Ways"

@@ -1,23 +1,16 @@
 import re
-import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from sixways.design.text import TypedText
 from sixways.instruments.models import Instrument, Option, Question, Section
 
 from .models import Mode, Round
 
 COMMENT_MAX = 2000
-
-
-def no_control_characters(value: str) -> None:
-    """Typed text may hold line breaks and tabs, but no other control characters: they break
-    exports and can hide text from the people reading it."""
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value):
-        raise ValidationError("Comments must not contain hidden control characters")
 
 
 def question_field_name(question: Question) -> str:
@@ -44,7 +37,7 @@ def comment_field(section: Section, rows: int = 5, help_text: str = "") -> forms
         widget=forms.Textarea(attrs={"rows": rows}),
         required=False,
         max_length=COMMENT_MAX,
-        validators=[no_control_characters],
+        validators=[TypedText("Comments")],
         error_messages={
             "max_length": f"Comments must be {COMMENT_MAX:,} characters or fewer "
             "(you have %(show_value)d)",
@@ -121,17 +114,12 @@ def reason_field(label: str, required_message: str) -> forms.CharField:
         help_text="This is kept with the round, so others can see why.",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=500,
-        validators=[no_control_characters_in_reason],
+        validators=[TypedText("The reason")],
         error_messages={
             "required": required_message,
             "max_length": "The reason must be 500 characters or fewer",
         },
     )
-
-
-def no_control_characters_in_reason(value: str) -> None:
-    if any(unicodedata.category(c) == "Cc" and c not in "\n\r\t" for c in value):
-        raise ValidationError("The reason must not contain hidden control characters")
 
 
 class RoundForm(forms.ModelForm):
@@ -169,7 +157,7 @@ class RoundForm(forms.ModelForm):
     def __init__(self, *args, organisations, **kwargs):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
-        self.fields["title"].validators.append(no_control_characters_in_reason)
+        self.fields["title"].validators.append(TypedText("The name", line_breaks=False))
         self.fields["instrument"].queryset = Instrument.objects.all()
         self.fields["instrument"].empty_label = None
         self.fields["mode"].choices = Mode.choices

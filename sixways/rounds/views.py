@@ -105,13 +105,13 @@ def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpR
     )
 
 
-def _begin(request: HttpRequest, response: Response) -> HttpResponse:
+def _begin(request: HttpRequest, response: Response, started_at: int | None = None) -> HttpResponse:
     """Swap the link for a cookie naming this one response, and go to where it stands."""
     if response.submitted:
         reply = redirect("rounds:sent")
     else:
         reply = redirect(_first_unanswered_url(response))
-    participant.give(reply, response.pk)
+    participant.give(reply, response.pk, started_at=started_at)
     return reply
 
 
@@ -130,7 +130,10 @@ def _start_shared(request: HttpRequest, shared: Invitation) -> HttpResponse:
                 mine = Response.objects.create(
                     round=shared.round, invitation=personal, organisation=shared.organisation
                 )
-        return _begin(request, mine)
+            return _begin(request, mine)
+        # Anyone can open a shared link, so pressing start on it again must not renew the
+        # cookie's cap: the cookie alone is the key here, not the link.
+        return _begin(request, mine, started_at=participant.started_at(request))
     return _start_page(request, shared, mine)
 
 
@@ -262,8 +265,9 @@ def check(request: HttpRequest, response: Response) -> HttpResponse:
 
 @_participant_view
 def sent(request: HttpRequest, response: Response) -> HttpResponse:
+    """That the answers were sent, and when: never the answers or comments. A link can be
+    forwarded or sit in a shared inbox, and whoever opens it after sending must learn nothing
+    of what was said (the check page before sending is the last to show them)."""
     if not response.submitted:
         return redirect("rounds:check")
-    return render(
-        request, "rounds/sent.jinja", {"response": response, "summary": _summary(response)}
-    )
+    return render(request, "rounds/sent.jinja", {"response": response})

@@ -93,7 +93,9 @@ if (timeoutDialog && typeof timeoutDialog.showModal === "function") {
     if (seconds === undefined) return; // not sent: the button is still there to try again
     if (seconds) {
       setDeadline(seconds);
-      warned = false;
+      // Near a participant's cap the server gives less than the full time: the warning has
+      // been seen, so say nothing more until the end rather than warning again at once.
+      warned = seconds * 1000 <= warnBefore;
       timeoutDialog.close();
     } else {
       deadline = null;
