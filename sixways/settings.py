@@ -311,7 +311,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 300},
     },
     # Closed rounds' board reports and workbooks, built once by the background worker and
-    # served to every worker from this table (sixways/results/downloads.py).
+    # served to every worker from this table; the retention rules delete a round's with its
+    # answers (sixways/results/downloads.py).
     "downloads": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "sixways_downloads",
