@@ -322,8 +322,9 @@ CACHES = {
         "TIMEOUT": 3600,  # so a renamed organisation shows within the hour
         "OPTIONS": {"MAX_ENTRIES": 300},
     },
-    # Closed rounds' board reports and workbooks, built once by the background worker and
-    # served to every worker from this table (sixways/results/downloads.py).
+    # Board reports and workbooks, one a round, kind and view, built once for each change of
+    # figures (closed rounds' by the background worker) and served to every worker from this
+    # table; the retention rules delete a round's with its answers (sixways/results/downloads.py).
     "downloads": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "sixways_downloads",

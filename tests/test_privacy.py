@@ -1,32 +1,38 @@
 """Personal data: export and erase an account holder; retention of emails and answers."""
 
 import datetime
+import io
 import json
 from fractions import Fraction
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.cache import caches
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from sixways.accounts import audit, privacy
 from sixways.accounts.models import AuditEntry, RoleInvitation, RoundAggregate, RoundRetention
 from sixways.accounts.retention import apply_retention
 from sixways.accounts.tasks import apply_retention_task
 from sixways.instruments.models import Option, Question
-from sixways.partnerships.models import Membership, Role
+from sixways.partnerships.models import Membership, Role, Sector
 from sixways.rounds.models import (
     Answer,
     Comment,
     Invitation,
+    Mode,
     Response,
     Status,
     Tally,
     rebuild_tally,
 )
-from tests.conftest import make_round
+from tests.conftest import add_organisation, make_round, make_user, send_response
 
 # --- Export and erase -----------------------------------------------------------------------
 
@@ -184,6 +190,91 @@ def test_retention_runs_once_and_leaves_recent_rounds(settings, old_round, open_
         "rounds_answers_deleted": 0,
     }
     assert RoundAggregate.objects.filter(round=old_round).count() == 12
+
+
+def kept_downloads() -> int:
+    # The "downloads" cache is a database table: count its rows, whatever their keys.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM sixways_downloads")
+        return cursor.fetchone()[0]
+
+
+def kept_results_holding(text: str) -> int:
+    # The "results" cache keeps each entry pickled in this process's memory.
+    return sum(text.encode() in value for value in caches["results"]._cache.values())
+
+
+def downloaded_text(client, round_) -> tuple[str, str]:
+    """The board report's and the workbook's text, as someone downloading them reads it."""
+    report = client.get(reverse("results:pdf", args=[round_.pk]))
+    book = client.get(reverse("results:xlsx", args=[round_.pk]))
+    assert report.status_code == book.status_code == 200
+    pages = PdfReader(io.BytesIO(report.content)).pages
+    cells = load_workbook(io.BytesIO(book.content)).worksheets
+    return (
+        " ".join(" ".join((page.extract_text() or "").split()) for page in pages),
+        " ".join(str(value) for sheet in cells for row in sheet.values for value in row),
+    )
+
+
+def test_retention_deletes_kept_board_reports_and_workbooks_with_the_comments(
+    client, django_user_model, settings, facilitator, partnership, instrument
+):
+    caches["downloads"].clear()
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Spring 2020")
+    alpha = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    beta = add_organisation(partnership, "Beta Council", Sector.LOCAL_AUTHORITY)
+    send_response(round_, alpha, "333333", {"1": "Candid words about the board"})
+    send_response(round_, beta, "111111")
+    round_.close()
+    lead = make_user(django_user_model, "lead@alpha.example")
+    Membership.objects.create(
+        user=lead, partnership=partnership, role=Role.PARTNER_LEAD, organisation=alpha
+    )
+    client.force_login(lead)
+    assert "Candid words about the board" in downloaded_text(client, round_)[0]
+    client.force_login(facilitator)  # the workbook has the comments for those who see responses
+    assert all(
+        "Candid words about the board" in content for content in downloaded_text(client, round_)
+    )
+    assert kept_downloads() == 4  # each view's report and workbook
+    assert kept_results_holding("Candid words about the board")
+
+    settings.ANSWER_RETENTION_DAYS = 365
+    close_days_ago(round_, 366)
+    assert apply_retention()["rounds_answers_deleted"] == 1
+    assert kept_downloads() == 0
+    assert not kept_results_holding("Candid words about the board")
+    for person in (facilitator, lead):
+        client.force_login(person)
+        report, book = downloaded_text(client, round_)
+        assert "Candid words" not in report and "Candid words" not in book
+        assert "Alpha Trust" in report
+
+
+def test_a_board_report_built_while_retention_runs_is_not_kept(
+    client, settings, monkeypatch, facilitator, partnership, instrument
+):
+    from sixways.results import pdf
+
+    caches["downloads"].clear()
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Spring 2020")
+    alpha = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    send_response(round_, alpha, "333333", {"1": "Candid words about the board"})
+    round_.close()
+    settings.ANSWER_RETENTION_DAYS = 365
+    close_days_ago(round_, 366)
+    real = pdf.report_pdf
+
+    def retention_meanwhile(*args):
+        content = real(*args)
+        apply_retention()
+        return content
+
+    monkeypatch.setattr(pdf, "report_pdf", retention_meanwhile)
+    client.force_login(facilitator)
+    assert client.get(reverse("results:pdf", args=[round_.pk])).status_code == 200
+    assert kept_downloads() == 0
 
 
 def test_expired_role_invitations_are_deleted(settings, partnership):

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from sixways.partnerships.models import Membership, Role, Sector
 from sixways.results import downloads, pdf
@@ -201,9 +202,14 @@ def test_a_closed_rounds_board_report_and_workbook_are_built_once(
     assert "Responses" in book.sheetnames
 
 
+def pdf_text(content: bytes) -> str:
+    pages = PdfReader(io.BytesIO(content)).pages
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
+
+
 @pytest.mark.usefixtures("_downloads_empty")
-def test_an_open_rounds_downloads_are_built_every_time(
-    client, facilitator, partnership, instrument
+def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
+    client, facilitator, partnership, instrument, monkeypatch
 ):
     # Organisational: an open individual round shows no figures to download.
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
@@ -211,7 +217,29 @@ def test_an_open_rounds_downloads_are_built_every_time(
     for _ in range(5):
         send_response(round_, org)
     assert downloads.build_for_round(round_.pk) == "not closed"
+    built = []
+    real = pdf.report_pdf
+    monkeypatch.setattr(pdf, "report_pdf", lambda *a: built.append(1) or real(*a))
     client.force_login(facilitator)
+
+    def report() -> bytes:
+        response = client.get(reverse("results:pdf", args=[round_.pk]))
+        assert response.status_code == 200
+        return response.content
+
+    first = report()
+    assert report() == first and len(built) == 1
+    assert "5 responses sent" in pdf_text(first)
+    send_response(round_, org)
+    assert "6 responses sent" in pdf_text(report()) and len(built) == 2
+    # A renamed organisation is never shown under its old name.
+    org.name = "Alpha Hospitals"
+    org.save()
+    renamed = pdf_text(report())
+    assert "Alpha Hospitals" in renamed and "Alpha Trust" not in renamed and len(built) == 3
+    report()
+    assert len(built) == 3
+
     before = load_workbook(
         io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content)
     )

@@ -6,6 +6,8 @@
 - ANSWER_RETENTION_DAYS after a round closes, its individual answers and comments are deleted.
   First each organisation's totals per behaviour are kept in RoundAggregate, which is enough to
   work out every behaviour score, organisation score, spread and change between rounds.
+  Whatever keeps copies of them (the results' kept board reports and workbooks) deletes them
+  in the same transaction, on the answers_deleted signal.
 
 Run daily: `manage.py apply_retention` (cron) or the `apply_retention_task` task.
 """
@@ -15,11 +17,16 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 
 from sixways.rounds.models import Answer, Comment, Invitation, Response, Round, Status, Tally
 
 from .models import RoleInvitation, RoundAggregate, RoundRetention
+
+# Sent with round_=the round, inside the transaction that deletes its answers and comments.
+# The results app listens: this low-level app does not import it.
+answers_deleted = Signal()
 
 
 def _closed_before(cutoff):
@@ -80,6 +87,7 @@ def apply_retention(now=None) -> dict[str, int]:
             # The answers' tally goes with them: RoundAggregate keeps what the results need.
             Tally.objects.filter(round=round_).delete()
             Comment.objects.filter(response__round=round_).delete()
+            answers_deleted.send(sender=Round, round_=round_)
             RoundRetention.objects.update_or_create(
                 round=round_, defaults={"answers_deleted_at": now}
             )

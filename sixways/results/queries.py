@@ -17,7 +17,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, Q, Value, When, Window
+from django.db.models import Case, Count, F, Max, Q, Value, When, Window
 from django.db.models.functions import RowNumber
 
 from sixways.accounts.models import RoundAggregate, RoundRetention
@@ -45,7 +45,7 @@ AGREED_RESPONSE = "The partnership's agreed response"
 COMMENTS_SHOWN = 10
 COMMENTS_PER_PAGE = 50
 # Bump when RoundResults changes shape, so no process reads an older pickled one.
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: small organisations pooled (docs/adr/0008)
 
 
 @contextmanager
@@ -602,6 +602,41 @@ def _cache_key(round_: Round, previous: Round | None, viewer: Viewer) -> str | N
         view,
     ]
     return ":".join(str(part) for part in parts)
+
+
+def figures_key(round_: Round, viewer: Viewer) -> str:
+    """What the viewer's figures of the round and the names beside them are worked out from.
+
+    For a closed round, the results cache's key (_cache_key). For an open one, the same parts
+    with the sent responses in place of the closing: each organisation's count, latest send
+    and the highest response version (an agreed response's edits). Both add the names,
+    sectors and codes of the organisations that answered, the partnership's name and the
+    round's title, so a renamed organisation is never shown under its old name. One query
+    beyond _cache_key's, grouped to one row an organisation (about 10 ms for 10,000 responses).
+    """
+    previous = _previous_round(round_)
+    sent = list(
+        Response.objects.filter(round_id=round_.pk, state=SUBMITTED)
+        .values_list(
+            "organisation", "organisation__name", "organisation__sector", "organisation__code"
+        )
+        .annotate(n=Count("*"), latest=Max("submitted_at"), version=Max("version"))
+        .order_by("organisation")
+    )
+    figures = _cache_key(round_, previous, viewer) or ":".join(
+        str(part)
+        for part in [
+            "open",
+            CACHE_VERSION,
+            round_.pk,
+            round_.status,
+            settings.MIN_GROUP_SIZE,
+            previous.pk if previous else "",
+            previous.closed_at.timestamp() if previous and previous.closed_at else "",
+            f"lead-{viewer.organisation_id}" if viewer.partner_lead else "all",
+        ]
+    )
+    return repr((figures, round_.partnership.name, round_.title, round_.mode, sent))
 
 
 def round_results(round_: Round, viewer: Viewer | None = None) -> RoundResults:

@@ -130,8 +130,8 @@ def _not_available(request, round_, results, message: str, status: int) -> HttpR
 @require_safe
 @login_required
 def report_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
-    round_, results = _results(request, round_id)
-    content = downloads.kept(results, downloads.PDF)
+    round_ = _round(request, round_id)
+    content = downloads.kept(round_, viewer_for(request.user, round_), downloads.PDF)
     return _attachment(content, "application/pdf", _filename(round_, "board-report.pdf"))
 
 
@@ -147,8 +147,8 @@ def summary_pptx(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def results_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
-    round_, results = _results(request, round_id)
-    content = downloads.kept(results, downloads.XLSX)
+    round_ = _round(request, round_id)
+    content = downloads.kept(round_, viewer_for(request.user, round_), downloads.XLSX)
     return _attachment(content, XLSX, _filename(round_, "results.xlsx"))
 
 
