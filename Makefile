@@ -22,7 +22,11 @@ run: install
 	DEBUG=1 $(VENV)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(VENV)/python manage.py load_instruments
 	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(VENV)/python manage.py demo
-	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) $(VENV)/python manage.py runserver 127.0.0.1:$(PORT)
+	@# The background worker sends emails (sign-in codes, invitations, reminders) and builds
+	@# downloads; it runs beside the server and stops with it on Ctrl-C.
+	DEBUG=1 SITE_URL=http://127.0.0.1:$(PORT) sh -c '$(VENV)/python manage.py db_worker & \
+	  trap "kill $$! 2>/dev/null" EXIT INT TERM; \
+	  $(VENV)/python manage.py runserver 127.0.0.1:$(PORT)'
 
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
 browser-deps:

@@ -424,3 +424,37 @@ def test_scores_change_and_trend_survive_the_answers_being_deleted(
     assert demo_client.get(reverse("results:csv", args=[spring.pk])).status_code == 409
     for name in ("pdf", "pptx", "xlsx", "json"):
         assert demo_client.get(reverse(f"results:{name}", args=[spring.pk])).status_code == 200
+
+
+# --- Counts on the round page ----------------------------------------------------------------
+
+
+def progress_rows(html: str) -> dict[str, list[str]]:
+    table = re.search(r'<table class="nhsuk-table" id="progress">(.*?)</table>', html, re.S)
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
+    cells = [
+        [text(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)] for r in rows
+    ]
+    return {row[0]: row[1:] for row in cells[1:]}
+
+
+def test_the_round_page_gives_small_counts_as_fewer_than_five(demo_client, spring):
+    rows = progress_rows(
+        demo_client.get(reverse("rounds:detail", args=[spring.pk])).content.decode()
+    )
+    # Invited, started, sent. The trust's 6 and the council's 5 are given; the others not.
+    assert rows[TRUST][1:] == ["6", "6"]
+    assert rows["Northdale Council"][1:] == ["5", "5"]
+    assert rows["Brookside Home Care"][1:] == ["Fewer than 5", "Fewer than 5"]
+    assert rows["Northdale and Wyke Integrated Care Board"][2] == "Fewer than 5"
+    assert rows["Total"][2] == "20"
+
+
+def test_a_partner_lead_sees_only_their_own_organisations_progress(
+    client, django_user_model, demo_partnership, spring
+):
+    client.force_login(partner_lead(django_user_model, demo_partnership, "Northdale Council"))
+    html = client.get(reverse("rounds:detail", args=[spring.pk])).content.decode()
+    rows = progress_rows(html)
+    assert set(rows) == {"Northdale Council", "Total"}
+    assert rows["Total"][2] == "20"
