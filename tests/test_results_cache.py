@@ -15,7 +15,9 @@ from pypdf import PdfReader
 
 from sixways.partnerships.models import Membership, Role, Sector
 from sixways.results import downloads, pdf
-from sixways.results.queries import COMMENTS_PER_PAGE, COMMENTS_SHOWN, Viewer, round_results
+from sixways.results.comments import COMMENTS_PER_PAGE, COMMENTS_SHOWN
+from sixways.results.queries import round_results
+from sixways.results.viewer import Viewer
 from sixways.rounds.models import Answer, Mode, Round, Status
 from tests.conftest import add_organisation, make_round, make_user, send_response
 

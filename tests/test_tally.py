@@ -191,7 +191,7 @@ def test_retention_deletes_the_tally_and_the_results_use_the_kept_totals(
     round_.refresh_from_db()
     assert apply_retention()["rounds_answers_deleted"] == 1
     assert not Tally.objects.filter(round=round_).exists()
-    data = queries._load([round_.pk])[round_.pk]
+    data = queries.load([round_.pk])[round_.pk]
     assert data.answers_deleted and not data.counts
     results = queries.round_results(round_)
     assert results.answers_deleted
@@ -220,7 +220,7 @@ def test_an_open_rounds_results_change_as_soon_as_a_response_is_sent(
 
 def test_the_load_reads_the_same_counts_as_counting_the_answers(demo_partnership):
     for round_ in demo_partnership.rounds.all():
-        data = queries._load([round_.pk])[round_.pk]
+        data = queries.load([round_.pk])[round_.pk]
         counted = fresh_count(round_)
         assert {
             (org, question, option): n

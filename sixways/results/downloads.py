@@ -4,7 +4,7 @@ change.
 They take seconds to build (WeasyPrint lays out every page; xlsxwriter writes each of hundreds
 of thousands of cells), so each is kept in the "downloads" cache (settings.CACHES: a database
 table every worker shares) and served from there. A closed round's results never change (see
-queries._cache_key), so the background worker builds its files when it closes. An open round's
+cache.cache_key), so the background worker builds its files when it closes. An open round's
 figures change only when a response is sent (or the agreed response edited), so its files are
 built by the first person to ask after each change and kept for the next; asking again and
 again builds nothing.
@@ -12,7 +12,7 @@ again builds nothing.
 Each file has one place in the cache for its round, kind and view (a partner lead's
 organisation or everyone else's, and whether the viewer may see the responses), so nobody is
 ever served a file made for someone who may see more. The place holds the file with what it
-was built from (queries.figures_key): a file is served only while that is still so, and
+was built from (cache.figures_key): a file is served only while that is still so, and
 replaced otherwise. That includes the organisations' names, the partnership's name and the
 round's title, so a new download always shows the names the pages show now.
 
@@ -35,15 +35,12 @@ from sixways.partnerships.models import Role
 from sixways.rounds.models import Round, Status
 
 from . import exports, pdf
+from .cache import figures_key, results_cache
 from .presenters import key_points, round_charts
-from .queries import (
-    RoundResults,
-    Viewer,
-    figures_key,
-    partnership_trend,
-    results_cache,
-    round_results,
-)
+from .queries import round_results
+from .trend import partnership_trend
+from .types import RoundResults
+from .viewer import Viewer
 
 PDF, XLSX = "pdf", "xlsx"
 

@@ -22,19 +22,14 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import formats, timezone
 
+from sixways.instruments.shape import Shape, shapes
 from sixways.partnerships.models import SECTOR_GROUPS
 from sixways.rounds.models import Answer, Comment, Response
 
 from . import privacy
-from .queries import (
-    POOL_NAME,
-    SUBMITTED,
-    RoundResults,
-    Structure,
-    _structures,
-    all_comments,
-    snapshot,
-)
+from .comments import all_comments
+from .queries import SUBMITTED, snapshot
+from .types import RoundResults
 
 RESPONSES_FORMAT = "sixways-responses/1"
 RESULTS_FORMAT = "sixways-results/1"
@@ -78,7 +73,7 @@ class ResponseRow:
     order: str
 
 
-def response_columns(structure: Structure) -> list[str]:
+def response_columns(structure: Shape) -> list[str]:
     return [
         "format",
         "instrument",
@@ -93,7 +88,7 @@ def response_columns(structure: Structure) -> list[str]:
     ]
 
 
-def anonymised_responses(results: RoundResults) -> tuple[Structure, list[ResponseRow]]:
+def anonymised_responses(results: RoundResults) -> tuple[Shape, list[ResponseRow]]:
     """One row per sent response, labelled only as the round's privacy plan allows.
 
     In individual mode a response names its organisation and sector only when the pages show
@@ -104,7 +99,7 @@ def anonymised_responses(results: RoundResults) -> tuple[Structure, list[Respons
     """
     round_ = results.round
     with snapshot():
-        structure = _structures({round_.instrument_id})[round_.instrument_id]
+        structure = shapes({round_.instrument_id})[round_.instrument_id]
         shown_orgs = {o.key: o for o in results.organisation_results if o.shown and not o.pool}
         responses = list(
             Response.objects.filter(round=round_, state=SUBMITTED).values_list(
@@ -135,7 +130,7 @@ def anonymised_responses(results: RoundResults) -> tuple[Structure, list[Respons
         pooled = org in results.visibility.pooled
         rows.append(
             ResponseRow(
-                organisation=group.name if named else (POOL_NAME if pooled else ""),
+                organisation=group.name if named else (privacy.POOL_NAME if pooled else ""),
                 organisation_code=group.code if named else "",
                 sector=sector if (named or not results.individual) else "",
                 answers=answers[pk],

@@ -2,8 +2,8 @@
 and slides. The figures come from RoundResults, so every chart shows what the tables show."""
 
 from .charts import ChartSet, heatmap, run_chart, shorten, stacked_bars
-from .queries import RoundResults, Trend
 from .scoring import rounded
+from .types import RoundResults, Trend
 
 PARTNERSHIP_ROW = "Partnership (each organisation equal)"
 

@@ -38,6 +38,7 @@ SMALL = "small"  # fewer than K responses that count
 MERGED = "merged"  # large enough, pooled so that the pool reaches K
 POOLED = "pooled"  # a sector holding pooled organisations
 POOL = "pool"  # the pool's key among the organisation results
+POOL_NAME = "Other organisations"  # what pages and files call the pool
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,12 @@ Each answer scores Yes=3, Sometimes=2, Not always=1, No=0.
   questionnaire's own order.
 - Change is current minus previous, or None when there is no previous score.
 
+round_figures() applies these rules to a whole round: from the counts of each answer per
+organisation and question (rounds.Tally, read by queries.py) to every organisation's,
+question's and the partnership's figures. Organisations too small to be shown on their own
+(results/privacy.py decides which) are pooled and scored together. This module is what
+production runs; tests/test_scoring.py checks its properties with hypothesis.
+
 Every mean is an exact Fraction. Scores such as 5/3 and 8/3 are one step apart, but as
 floats their difference is 0.9999999999999998 and the flag would be silently lost. Only
 the standard deviation is a float, because a square root is rarely rational; it is for
@@ -24,8 +30,9 @@ display and never drives a decision.
 """
 
 import math
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -186,3 +193,161 @@ def rounded(value: Fraction | float | int, places: int = 2) -> str:
     else:
         exact = Decimal(str(value))
     return str(exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+# --- A whole round ----------------------------------------------------------------------------
+# Keys are the database's: an organisation's id (None for "no organisation given"), a
+# question's or section's id, an option's id; behaviours by their key ("1" … "6"). The shape
+# is the instrument's (sixways/instruments/shape.py): options with pk, key and score;
+# sections with pk and key; questions with pk, key and section_id.
+
+
+def answer_mean(counts: Mapping[str, int], scores: Mapping[str, int]) -> Fraction | None:
+    """The mean score of answers counted by option key, or None when there are none."""
+    answers = sum(counts.values())
+    if not answers:
+        return None
+    return Fraction(sum(scores[key] * n for key, n in counts.items()), answers)
+
+
+@dataclass
+class RoundFigures:
+    """One round's figures, before privacy.py's decision is fitted to a viewer."""
+
+    pooled: frozenset  # the organisations counted together as one group
+    org_means: dict[str, dict[Hashable, Fraction]]  # behaviour key -> organisation -> mean
+    org_splits: dict[str, dict[Hashable, dict[str, int]]]  # behaviour -> organisation -> option
+    org_question_means: dict[Hashable, dict[str, Fraction]]  # organisation -> question key
+    question_counts: dict[int, dict[str, int]]  # question id -> option key -> n
+    question_org_means: dict[int, dict[Hashable, Fraction]]
+    people_equal: dict[str, Fraction]  # behaviour -> mean with each person counting once
+    pool_means: dict[str, Fraction] = field(default_factory=dict)
+    pool_splits: dict[str, dict[str, int]] = field(default_factory=dict)
+    pool_question_means: dict[str, Fraction] = field(default_factory=dict)  # question key
+    pool_question_ids: dict[int, Fraction] = field(default_factory=dict)  # question id
+
+    def units(self, means: Mapping[Hashable, Fraction], pool_mean: Fraction | None):
+        """(score, organisations) pairs for organisation_equal: each organisation shown on
+        its own is one; the pool is one unit counted as the organisations it holds."""
+        shown = [(m, 1) for org, m in means.items() if org not in self.pooled]
+        pooled = sum(1 for org in means if org in self.pooled)
+        if pooled and pool_mean is not None:
+            shown.append((pool_mean, pooled))
+        return shown
+
+    def behaviour_units(self, key: str):
+        return self.units(self.org_means.get(key, {}), self.pool_means.get(key))
+
+    def question_units(self, question_id: int):
+        return self.units(
+            self.question_org_means.get(question_id, {}), self.pool_question_ids.get(question_id)
+        )
+
+    def partnership_scores(self) -> dict[str, Fraction]:
+        return {
+            key: organisation_equal(self.behaviour_units(key))
+            for key, means in self.org_means.items()
+            if means
+        }
+
+
+def round_figures(
+    counts: Mapping[tuple[Hashable, int], Mapping[int, int]],
+    totals: Mapping[tuple[Hashable, int], tuple[int, int]],
+    shape,
+    pooled: Collection[Hashable] = (),
+) -> RoundFigures:
+    """Every figure of a round from its answer counts: (organisation, question id) -> option
+    id -> answers. After the retention rules delete a round's answers only `totals` are left:
+    (organisation, section id) -> (score sum, answers), enough for the behaviour scores."""
+    option_key = {o.pk: o.key for o in shape.options}
+    scores = {o.key: o.score for o in shape.options}
+    question_key = {q.pk: q.key for q in shape.questions}
+    section_of = {q.pk: q.section_id for q in shape.questions}
+    section_key = {s.pk: s.key for s in shape.sections}
+    pooled = frozenset(pooled)
+
+    org_splits: dict[str, dict[Hashable, dict[str, int]]] = defaultdict(
+        lambda: defaultdict(lambda: {o.key: 0 for o in shape.options})
+    )
+    question_counts = {q.pk: {o.key: 0 for o in shape.options} for q in shape.questions}
+    per_org_question: dict[Hashable, dict[int, dict[str, int]]] = defaultdict(dict)
+    for (org, question), by_option in counts.items():
+        if question not in section_of:
+            continue  # cannot happen: answers belong to the round's instrument
+        behaviour = section_key[section_of[question]]
+        keyed = {option_key[o]: n for o, n in by_option.items()}
+        per_org_question[org][question] = keyed
+        for key, n in keyed.items():
+            org_splits[behaviour][org][key] += n
+            question_counts[question][key] += n
+
+    question_org_means: dict[int, dict[Hashable, Fraction]] = defaultdict(dict)
+    org_question_means: dict[Hashable, dict[str, Fraction]] = defaultdict(dict)
+    for org, by_question in per_org_question.items():
+        for question, split in by_question.items():
+            value = answer_mean(split, scores)
+            question_org_means[question][org] = value
+            org_question_means[org][question_key[question]] = value
+
+    def totals_by_behaviour(orgs=None) -> dict[str, Fraction]:
+        sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for (org, section), (score_sum, answer_count) in totals.items():
+            if section in section_key and (orgs is None or org in orgs):
+                sums[section_key[section]][0] += score_sum
+                sums[section_key[section]][1] += answer_count
+        return {b: Fraction(t, n) for b, (t, n) in sums.items() if n}
+
+    answers_deleted = bool(totals) and not counts
+    if answers_deleted:
+        org_means: dict[str, dict[Hashable, Fraction]] = defaultdict(dict)
+        for (org, section), (score_sum, answer_count) in totals.items():
+            if section in section_key and answer_count:
+                org_means[section_key[section]][org] = Fraction(score_sum, answer_count)
+        people_equal = totals_by_behaviour()
+    else:
+        org_means = {
+            behaviour: {org: answer_mean(split, scores) for org, split in by_org.items()}
+            for behaviour, by_org in org_splits.items()
+        }
+        people_equal = {}
+        for behaviour, by_org in org_splits.items():
+            split = _added(by_org.values(), shape)
+            if (value := answer_mean(split, scores)) is not None:
+                people_equal[behaviour] = value
+
+    figures = RoundFigures(
+        pooled=pooled,
+        org_means=org_means,
+        org_splits=org_splits,
+        org_question_means=org_question_means,
+        question_counts=question_counts,
+        question_org_means=question_org_means,
+        people_equal=people_equal,
+    )
+    if pooled:
+        # The pooled organisations' answers added up, each person counting once.
+        for behaviour, by_org in org_splits.items():
+            split = _added((by_org[o] for o in pooled if o in by_org), shape)
+            figures.pool_splits[behaviour] = split
+            if (value := answer_mean(split, scores)) is not None:
+                figures.pool_means[behaviour] = value
+        if answers_deleted:
+            figures.pool_means = totals_by_behaviour(pooled)
+        for question, key in question_key.items():
+            split = _added(
+                (per_org_question[o][question] for o in pooled if question in per_org_question[o]),
+                shape,
+            )
+            if (value := answer_mean(split, scores)) is not None:
+                figures.pool_question_ids[question] = value
+                figures.pool_question_means[key] = value
+    return figures
+
+
+def _added(splits: Iterable[Mapping[str, int]], shape) -> dict[str, int]:
+    total = {o.key: 0 for o in shape.options}
+    for split in splits:
+        for key, n in split.items():
+            total[key] += n
+    return total

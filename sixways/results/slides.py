@@ -20,8 +20,8 @@ from sixways.design.text import xml_safe
 from .charts import heat_shade, split_text
 from .exports import neutralise
 from .presenters import PARTNERSHIP_ROW
-from .queries import RoundResults, Trend
 from .scoring import rounded
+from .types import RoundResults, Trend
 
 WIDE, HIGH = Inches(13.333), Inches(7.5)
 DARK = RGBColor.from_string("212B32")

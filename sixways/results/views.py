@@ -12,14 +12,11 @@ from sixways.partnerships.models import Partnership
 from sixways.rounds.models import Round
 
 from . import downloads, exports, slides
+from .comments import COMMENTS_PER_PAGE, comment_page
 from .presenters import key_points, round_charts, trend_charts
-from .queries import (
-    COMMENTS_PER_PAGE,
-    comment_page,
-    partnership_trend,
-    round_results,
-    viewer_for,
-)
+from .queries import round_results
+from .trend import partnership_trend
+from .viewer import viewer_for
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sixways.instruments.models import Instrument, Option, Question, Section
+from sixways.instruments.shape import shape
 from sixways.partnerships.models import Organisation, Partnership
 
 
@@ -544,38 +545,6 @@ def _lock(response: Response) -> Response:
     return fresh
 
 
-class InstrumentParts:
-    """An instrument's sections, questions (each with its section) and answer options.
-
-    Instruments are never edited once a round uses them, so each worker reads them once. The
-    key includes when the instrument was loaded, so a new instrument that reuses an id (after
-    a rolled-back test, say) is read afresh.
-    """
-
-    def __init__(self, instrument: Instrument):
-        self.sections = list(Section.objects.filter(instrument=instrument))
-        by_id = {section.pk: section for section in self.sections}
-        self.questions = list(Question.objects.filter(instrument=instrument))
-        for question in self.questions:
-            question.section = by_id[question.section_id]
-        self.options = list(Option.objects.filter(instrument=instrument))
-        self.options_by_id = {option.pk: option for option in self.options}
-
-    def questions_in(self, section: Section) -> list[Question]:
-        return [q for q in self.questions if q.section_id == section.pk]
-
-
-_parts: dict[tuple, InstrumentParts] = {}
-
-
-def instrument_parts(instrument: Instrument) -> InstrumentParts:
-    key = (instrument.pk, instrument.loaded_at, instrument.content_hash)
-    parts = _parts.get(key)
-    if parts is None:
-        parts = _parts[key] = InstrumentParts(instrument)
-    return parts
-
-
 def save_section(
     response: Response, section: Section, answers: dict[Question, Option], comment: str
 ) -> None:
@@ -614,9 +583,7 @@ def submit(response: Response) -> None:
     with transaction.atomic():
         fresh = _lock(response)
         answered = set(fresh.answers.values_list("question_id", flat=True))
-        missing = [
-            q for q in instrument_parts(response.round.instrument).questions if q.pk not in answered
-        ]
+        missing = [q for q in shape(response.round.instrument).questions if q.pk not in answered]
         if missing:
             raise Incomplete(missing)
         now = timezone.now()

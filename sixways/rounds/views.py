@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from sixways.design.forms import error_list
+from sixways.instruments.shape import shape
 
 from . import participant
 from .forms import SectionForm
@@ -23,7 +24,6 @@ from .models import (
     Response,
     RoundClosed,
     Status,
-    instrument_parts,
     save_section,
     submit,
 )
@@ -50,7 +50,7 @@ def _current_response(request: HttpRequest) -> Response | None:
 
 def _first_unanswered_url(response: Response) -> str:
     answered = set(response.answers.values_list("question_id", flat=True))
-    for question in instrument_parts(response.round.instrument).questions:
+    for question in shape(response.round.instrument).questions:
         if question.pk not in answered:
             return reverse("rounds:section", args=[question.section.position])
     return reverse("rounds:check")
@@ -100,7 +100,7 @@ def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpR
             "invitation": invitation,
             "response": response,
             "shared": invitation.kind == Invitation.Kind.SHARED,
-            "sections": instrument_parts(round_.instrument).sections,
+            "sections": shape(round_.instrument).sections,
         },
     )
 
@@ -156,7 +156,7 @@ def _participant_view(view):
 def section(request: HttpRequest, response: Response, number: int) -> HttpResponse:
     if response.submitted:
         return redirect("rounds:sent")
-    parts = instrument_parts(response.round.instrument)
+    parts = shape(response.round.instrument)
     sections = parts.sections
     if not 1 <= number <= len(sections):
         raise Http404
@@ -208,7 +208,7 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
 
 def _summary(response: Response) -> list[dict]:
     """Each behaviour with its questions, the answer given (or None) and the comment."""
-    parts = instrument_parts(response.round.instrument)
+    parts = shape(response.round.instrument)
     answers = {
         question_id: parts.options_by_id[option_id].label
         for question_id, option_id in response.answers.values_list("question_id", "option_id")
