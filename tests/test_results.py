@@ -6,10 +6,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from sixways.instruments.shape import shapes
+from sixways.partnerships.models import Membership, Partnership, Role, Sector
+from sixways.results import privacy
+from sixways.results.scoring import organisation_spread, round_figures
 from sixways.rounds import demo
 from sixways.rounds.models import Invitation, Mode, Response, Round, Status
-from tests.conftest import make_round, section_data
+from tests.conftest import add_organisation, make_round, section_data, send_response
 
 
 @pytest.fixture
@@ -187,3 +193,52 @@ def test_a_closed_round_link_still_shows_when_it_closed(client, demo_partnership
     assert client.get(reverse("rounds:start", args=[token])).status_code == 200
     spring = Round.objects.get(title="Spring 2026")
     assert spring.status == Status.CLOSED
+
+
+# --- The pages show what the scoring module computes ------------------------------------------
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.lists(st.text("0123", min_size=6, max_size=6), min_size=1, max_size=7),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_the_results_are_what_the_scoring_module_computes(client, facilitator, instrument, people):
+    """For a generated round, the JSON download's figures equal scoring.round_figures' run on
+    a tally made here from the answers, with the organisations privacy.plan pools."""
+    partnership = Partnership.objects.create(name=f"Generated {Partnership.objects.count()}")
+    Membership.objects.create(user=facilitator, partnership=partnership, role=Role.FACILITATOR)
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
+    shape = shapes({instrument.pk})[instrument.pk]
+    option = {o.score: o.pk for o in shape.options}
+    counts, groups = {}, {}
+    for index, patterns in enumerate(people):
+        org = add_organisation(partnership, f"Organisation {index}", Sector.NHS_TRUST)
+        groups[org.pk] = privacy.Group(len(patterns), None, org.name)
+        for pattern in patterns:
+            send_response(round_, org, pattern)
+            for q in shape.questions:
+                score = int(pattern[[s.pk for s in shape.sections].index(q.section_id)])
+                cell = counts.setdefault((org.pk, q.pk), {})
+                cell[option[score]] = cell.get(option[score], 0) + 1
+    decided = privacy.plan(groups, 5)
+    client.force_login(facilitator)
+    data = client.get(reverse("results:json", args=[round_.pk])).json()
+    if sum(len(p) for p in people) < 5 or decided.withheld:
+        assert data["figures_shown"] is False
+        return
+    expected = round_figures(counts, {}, shape, decided.pooled)
+    scores = expected.partnership_scores()
+    for behaviour in data["behaviours"]:
+        key = behaviour["key"]
+        assert behaviour["score"] == round(float(scores[key]), 4)
+        assert behaviour["respondent_weighted"] == round(float(expected.people_equal[key]), 4)
+        spread = organisation_spread(expected.behaviour_units(key))
+        assert (behaviour["spread"] or {}).get("range") == (
+            round(float(spread.range), 4) if spread else None
+        )

@@ -1,3 +1,7 @@
+"""The scoring rules (sixways/results/scoring.py), which production runs: worked examples, then
+properties of round_figures over generated rounds. tests/test_results.py checks that the
+results pages show exactly what round_figures gives."""
+
 import itertools
 import math
 from fractions import Fraction
@@ -8,96 +12,132 @@ from hypothesis import strategies as st
 
 from sixways.results.scoring import (
     DIFFERS_AT,
-    BehaviourScore,
     Spread,
-    behaviour_score,
+    answer_mean,
     change,
     mean,
-    organisation_score,
-    partnership_score,
+    organisation_equal,
+    organisation_spread,
     priorities,
-    respondent_weighted,
-    sector_means,
+    round_figures,
+    rounded,
     self_partner_gap,
     spread,
+    weighted_mean,
 )
 
 F = Fraction
 
 answer = st.integers(min_value=0, max_value=3)
 respondent_mean = st.fractions(min_value=0, max_value=3, max_denominator=60)
-# Each organisation is a non-empty list of its respondents' behaviour scores.
-organisations = st.lists(st.lists(respondent_mean, min_size=1, max_size=6), min_size=1, max_size=8)
 
 
-def as_mapping(orgs):
-    return {f"org{i}": organisation_score(respondents) for i, respondents in enumerate(orgs)}
+# --- An instrument's shape and a round, without a database -----------------------------------
 
 
-# Hand-worked examples
+class Item:
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
 
 
-def test_it_scores_one_behaviour():
-    # 3 + 2 + 1 + 0 = 6 of 4 * 3 = 12; mean 6/4 = 3/2; 3/2 / 3 * 100 = 50%
-    score = behaviour_score([3, 2, 1, 0])
-    assert score == BehaviourScore(mean=F(3, 2), total=6, max_total=12, answers=4)
-    assert score.percent == 50
+SCORES = {"yes": 3, "sometimes": 2, "not-always": 1, "no": 0}
 
 
-def test_it_scores_all_yes_as_full_marks():
-    # 3 + 3 + 3 = 9 of 9; mean 3; 100%
-    score = behaviour_score([3, 3, 3])
-    assert (score.mean, score.total, score.max_total, score.percent) == (3, 9, 9, 100)
+class FakeShape:
+    """Two behaviours of two questions each, and the four answers."""
+
+    options = [Item(pk=i, key=k, score=v) for i, (k, v) in enumerate(SCORES.items(), start=1)]
+    sections = [Item(pk=10, key="1"), Item(pk=11, key="2")]
+    questions = [
+        Item(pk=100 + i, key=f"{1 + i // 2}.{1 + i % 2}", section_id=10 + i // 2) for i in range(4)
+    ]
 
 
-def test_it_uses_the_given_max_score():
-    # 4 + 1 = 5 of 2 * 4 = 8; mean 5/2; 5/8 * 100 = 125/2 %
-    score = behaviour_score([4, 1], max_score=4)
-    assert (score.mean, score.max_total, score.percent) == (F(5, 2), 8, F(125, 2))
+SHAPE = FakeShape()
+SCORE_OF = {o.pk: o.score for o in SHAPE.options}
+QUESTIONS_OF = {"1": [100, 101], "2": [102, 103]}
 
-
-@pytest.mark.parametrize(
-    "scores",
-    [[], [4], [-1], [3, 2, 7], [True], [2.0], [F(2)], ["3"], [None]],
+# A respondent is the option id they chose for each of the four questions.
+respondent = st.lists(st.integers(1, 4), min_size=4, max_size=4)
+# A round: organisation key -> its respondents.
+rounds = st.dictionaries(
+    st.sampled_from("abcdefg"), st.lists(respondent, min_size=1, max_size=6), min_size=1
 )
-def test_it_rejects_bad_answers(scores):
-    with pytest.raises(ValueError, match=r"answer|no answers"):
-        behaviour_score(scores)
 
 
-def test_it_rejects_a_bad_max_score():
-    with pytest.raises(ValueError, match="max_score"):
-        behaviour_score([0], max_score=0)
+def tally(by_org) -> dict:
+    counts: dict = {}
+    for org, people in by_org.items():
+        for person in people:
+            for question, option in zip([100, 101, 102, 103], person, strict=True):
+                cell = counts.setdefault((org, question), {})
+                cell[option] = cell.get(option, 0) + 1
+    return counts
+
+
+def plain_mean(people, behaviour) -> Fraction:
+    """Everyone's answers to a behaviour, each answer once."""
+    answers = [SCORE_OF[p[q - 100]] for p in people for q in QUESTIONS_OF[behaviour]]
+    return F(sum(answers), len(answers))
+
+
+# --- Worked examples ---------------------------------------------------------------------------
 
 
 def test_it_weights_each_organisation_equally():
-    # Org A has 3 respondents scoring 3, 2, 1 -> A = 6/3 = 2; Org B has 1 scoring 0 -> B = 0.
-    # Partnership: (2 + 0) / 2 = 1.
-    # Respondent-weighted: (3 + 2 + 1 + 0) / 4 = 3/2, i.e. (2 * 3 + 0 * 1) / (3 + 1) = 6/4.
-    org_a = organisation_score([F(3), F(2), F(1)])
-    org_b = organisation_score([F(0)])
-    assert (org_a, org_b) == (2, 0)
-    assert partnership_score({"A": org_a, "B": org_b}) == 1
-    assert respondent_weighted([(org_a, 3), (org_b, 1)]) == F(3, 2)
-    assert mean([3, 2, 1, 0]) == F(3, 2)
+    # Org A: three people answering 1.1 and 1.2 with Yes/Yes, Sometimes/Sometimes and Not
+    # always/Not always -> A = (3+3+2+2+1+1)/6 = 2. Org B: one person, No/No -> B = 0.
+    # Partnership: (2 + 0) / 2 = 1. Each person equal: 12/8 = 3/2.
+    by_org = {"a": [[1, 1, 1, 1], [2, 2, 2, 2], [3, 3, 3, 3]], "b": [[4, 4, 4, 4]]}
+    figures = round_figures(tally(by_org), {}, SHAPE)
+    assert figures.org_means["1"] == {"a": 2, "b": 0}
+    assert figures.partnership_scores()["1"] == 1
+    assert figures.people_equal["1"] == F(3, 2)
 
 
-def test_it_skips_empty_groups_when_weighting_by_respondents():
+def test_it_scores_the_pool_by_its_people_and_counts_it_as_its_organisations():
+    # Shown: a (2 people, all Yes: 3). Pooled: b (1 person, No: 0) and c (1, Sometimes: 2).
+    # Pool mean (0 + 2) / 2 = 1; organisations equal: (3 + 2 x 1) / 3 = 5/3.
+    by_org = {"a": [[1] * 4, [1] * 4], "b": [[4] * 4], "c": [[2] * 4]}
+    figures = round_figures(tally(by_org), {}, SHAPE, pooled={"b", "c"})
+    assert figures.pool_means["1"] == 1
+    assert figures.partnership_scores()["1"] == F(5, 3)
+    assert figures.behaviour_units("1") == [(3, 1), (1, 2)]
+    assert organisation_spread(figures.behaviour_units("1")).range == 2
+
+
+def test_after_retention_it_scores_from_the_kept_totals():
+    # Only (organisation, section) -> (score sum, answers) are left.
+    totals = {("a", 10): (12, 4), ("b", 10): (0, 2), ("b", 11): (2, 2)}
+    figures = round_figures({}, totals, SHAPE)
+    assert figures.org_means["1"] == {"a": 3, "b": 0}
+    assert figures.people_equal["1"] == F(12, 6)
+    assert figures.partnership_scores() == {"1": F(3, 2), "2": F(1)}
+
+
+def test_it_weights_pairs_and_skips_empty_groups():
     # (2 * 1 + 0 * 3) / 4 = 1/2; the group with nobody in it adds nothing.
-    assert respondent_weighted([(F(2), 1), (F(3), 0), (F(0), 3)]) == F(1, 2)
-    with pytest.raises(ValueError):
-        respondent_weighted([(F(2), 0)])
-    with pytest.raises(ValueError):
-        respondent_weighted([])
-    with pytest.raises(ValueError):
-        respondent_weighted([(F(2), -1)])
+    assert weighted_mean([(F(2), 1), (F(3), 0), (F(0), 3)]) == F(1, 2)
+    assert organisation_equal([(F(3), 1), (F(1), 2)]) == F(5, 3)
+    for bad in ([(F(2), 0)], [], [(F(2), -1)]):
+        with pytest.raises(ValueError):
+            weighted_mean(bad)
+    assert answer_mean({"yes": 1, "no": 1}, SCORES) == F(3, 2)
+    assert answer_mean({"yes": 0}, SCORES) is None
 
 
 def test_it_refuses_to_average_nothing():
     with pytest.raises(ValueError):
         mean([])
-    with pytest.raises(ValueError):
-        partnership_score({})
+
+
+def test_it_rounds_ties_half_up_on_the_exact_value():
+    # 1.625 is 13/8 exactly; as a float 1.625 rounds to even (1.62) with format().
+    assert rounded(F(13, 8), 2) == "1.63"
+    assert rounded(F(-13, 8), 2) == "-1.63"
+    assert rounded(F(1, 8) * 100, 0) == "13"  # 12.5%
+    assert rounded(F(2, 3), 2) == "0.67"
+    assert rounded(0.125, 2) == "0.13"
 
 
 def test_it_refuses_floats_so_means_stay_exact():
@@ -124,8 +164,8 @@ def test_it_does_not_flag_a_range_under_one_step():
 def test_it_flags_exactly_one_step_that_floats_would_miss():
     # Org scores 5/3 (answers 2, 2, 1) and 8/3 (answers 3, 3, 2): range exactly 1,
     # though as floats 8/3 - 5/3 comes out as 0.9999999999999998.
-    low = behaviour_score([2, 2, 1]).mean
-    high = behaviour_score([3, 3, 2]).mean
+    low = mean([2, 2, 1])
+    high = mean([3, 3, 2])
     assert float(high) - float(low) < 1
     result = spread([low, high])
     assert result.range == DIFFERS_AT
@@ -135,20 +175,6 @@ def test_it_flags_exactly_one_step_that_floats_would_miss():
 def test_it_gives_no_spread_for_no_values_and_none_for_one():
     assert spread([]) is None
     assert spread([F(5, 2)]) == Spread(stdev=0.0, low=F(5, 2), high=F(5, 2))
-
-
-def test_it_weights_organisations_equally_within_a_sector():
-    # NHS: (3 + 1) / 2 = 2; council: 1/2 / 1 = 1/2. Spread between sectors: range 3/2 -> differs.
-    orgs = {"trust": F(3), "gp": F(1), "council": F(1, 2)}
-    sectors = {"trust": "NHS", "gp": "NHS", "council": "Local authority"}
-    result = sector_means(orgs, sectors)
-    assert result == {"NHS": F(2), "Local authority": F(1, 2)}
-    assert spread(result.values()).differs
-
-
-def test_it_needs_a_sector_for_every_organisation():
-    with pytest.raises(KeyError):
-        sector_means({"trust": F(3), "charity": F(1)}, {"trust": "NHS"})
 
 
 def test_it_orders_priorities_lowest_first_breaking_ties_by_range():
@@ -176,57 +202,6 @@ def test_it_measures_the_gap_between_self_and_partners():
 # Properties
 
 
-@given(
-    st.integers(min_value=1, max_value=10).flatmap(
-        lambda top: st.tuples(st.just(top), st.lists(st.integers(0, top), min_size=1))
-    )
-)
-def test_it_keeps_behaviour_scores_in_bounds(case):
-    top, scores = case
-    score = behaviour_score(scores, max_score=top)
-    assert 0 <= score.mean <= top
-    assert 0 <= score.percent <= 100
-    assert 0 <= score.total <= score.max_total == len(scores) * top
-    assert score.percent == score.mean / top * 100
-
-
-@given(st.lists(answer, min_size=1), st.integers().filter(lambda n: not 0 <= n <= 3))
-def test_it_rejects_answers_out_of_range(scores, bad):
-    with pytest.raises(ValueError):
-        behaviour_score([*scores, bad])
-
-
-@given(organisations, st.data())
-def test_it_ignores_the_order_of_respondents_and_organisations(orgs, data):
-    shuffled = data.draw(st.permutations([data.draw(st.permutations(org)) for org in orgs]))
-    before, after = as_mapping(orgs), as_mapping(shuffled)
-    assert partnership_score(before) == partnership_score(after)
-    assert spread(before.values()) == spread(after.values())
-    groups = [(organisation_score(org), len(org)) for org in orgs]
-    shuffled_groups = [(organisation_score(org), len(org)) for org in shuffled]
-    assert respondent_weighted(groups) == respondent_weighted(shuffled_groups)
-
-
-@given(organisations, st.data())
-def test_it_is_not_swayed_by_one_organisation_sending_more_people(orgs, data):
-    index = data.draw(st.integers(0, len(orgs) - 1))
-    doubled = [org * 2 if i == index else org for i, org in enumerate(orgs)]
-    assert partnership_score(as_mapping(doubled)) == partnership_score(as_mapping(orgs))
-
-
-@given(organisations)
-def test_it_weights_by_respondents_like_a_plain_mean_over_everyone(orgs):
-    groups = [(organisation_score(org), len(org)) for org in orgs]
-    everyone = [person for org in orgs for person in org]
-    assert respondent_weighted(groups) == mean(everyone)
-
-
-@given(organisations)
-def test_it_puts_the_partnership_score_between_its_organisations(orgs):
-    scores = as_mapping(orgs)
-    assert min(scores.values()) <= partnership_score(scores) <= max(scores.values())
-
-
 @given(st.lists(respondent_mean, min_size=1))
 def test_it_keeps_spread_within_its_range(values):
     result = spread(values)
@@ -252,17 +227,60 @@ def test_it_orders_priorities_as_a_sorted_permutation(scores, data):
             assert ranges.get(first, 0) >= ranges.get(second, 0)
 
 
-@given(
-    st.integers(min_value=3, max_value=5).flatmap(
-        lambda n: st.lists(st.lists(answer, min_size=n, max_size=n), min_size=1, max_size=10)
-    )
-)
-def test_it_matches_the_pooled_mean_when_everyone_answers_the_same_questions(respondents):
-    means = [behaviour_score(answers).mean for answers in respondents]
-    pooled = [score for answers in respondents for score in answers]
-    assert organisation_score(means) == mean(pooled)
-
-
 @given(st.dictionaries(st.text(max_size=3), respondent_mean))
 def test_it_reports_no_change_against_itself(scores):
     assert change(scores, scores) == dict.fromkeys(scores, Fraction(0))
+
+
+# --- Properties of a whole round ---------------------------------------------------------------
+
+
+@given(rounds, st.data())
+def test_each_organisation_counts_equally_however_many_answer(by_org, data):
+    org = data.draw(st.sampled_from(sorted(by_org)))
+    doubled = {o: people * 2 if o == org else people for o, people in by_org.items()}
+    assert (
+        round_figures(tally(doubled), {}, SHAPE).partnership_scores()
+        == round_figures(tally(by_org), {}, SHAPE).partnership_scores()
+    )
+
+
+@given(rounds)
+def test_each_person_counts_once_in_the_people_equal_mean(by_org):
+    figures = round_figures(tally(by_org), {}, SHAPE)
+    everyone = [p for people in by_org.values() for p in people]
+    assert figures.people_equal == {b: plain_mean(everyone, b) for b in ("1", "2")}
+
+
+@given(rounds)
+def test_the_partnership_score_lies_between_its_organisations(by_org):
+    figures = round_figures(tally(by_org), {}, SHAPE)
+    for behaviour, score in figures.partnership_scores().items():
+        means = figures.org_means[behaviour].values()
+        assert min(means) <= score <= max(means)
+
+
+@given(rounds.filter(lambda r: len(r) >= 2), st.data())
+def test_nothing_published_depends_on_which_pooled_organisation_a_person_belongs_to(by_org, data):
+    """Move people between pooled organisations (keeping each one's size): the pool's figures
+    and the partnership's do not change, so they cannot tell the pool's members apart."""
+    pooled = data.draw(st.sets(st.sampled_from(sorted(by_org)), min_size=2))
+    people = [p for o in sorted(pooled) for p in by_org[o]]
+    shuffled = data.draw(st.permutations(people))
+    moved = dict(by_org)
+    start = 0
+    for o in sorted(pooled):
+        moved[o] = shuffled[start : start + len(by_org[o])]
+        start += len(by_org[o])
+    before = round_figures(tally(by_org), {}, SHAPE, pooled)
+    after = round_figures(tally(moved), {}, SHAPE, pooled)
+    assert before.partnership_scores() == after.partnership_scores()
+    assert before.pool_means == after.pool_means == {b: plain_mean(people, b) for b in ("1", "2")}
+    assert before.pool_splits == after.pool_splits
+    assert before.people_equal == after.people_equal
+    for question in (100, 101, 102, 103):
+        assert organisation_equal(before.question_units(question)) == organisation_equal(
+            after.question_units(question)
+        )
+    units = before.behaviour_units("1")
+    assert sum(n for _, n in units) == len(by_org)

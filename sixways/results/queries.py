@@ -271,8 +271,6 @@ def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> Rou
         behaviour.sector_spread = scoring.spread(
             [s.scores[key] for s in results.sector_results if s.shown and key in s.scores]
         )
-        if key in previous_scores:
-            behaviour.change = behaviour.score - previous_scores[key]
         behaviour.question_means = {
             q.pk: scoring.organisation_equal(computed.question_units(q.pk))
             for q in behaviour.questions
@@ -295,6 +293,9 @@ def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> Rou
     results.own = next((o for o in results.organisation_results if o.own), None)
 
     scored = results.behaviour_scores
+    changes = scoring.change(scored, previous_scores)
+    for behaviour in behaviours:
+        behaviour.change = changes.get(behaviour.section.key)
     ranges = {b.section.key: b.spread.range for b in behaviours if b.spread is not None}
     order = scoring.priorities(scored, ranges)
     by_key = {b.section.key: b for b in behaviours}

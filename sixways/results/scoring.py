@@ -31,7 +31,7 @@ display and never drives a decision.
 
 import math
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -46,49 +46,11 @@ def _exact(value: Fraction | int) -> Fraction:
     return Fraction(value)
 
 
-@dataclass(frozen=True)
-class BehaviourScore:
-    mean: Fraction
-    total: int
-    max_total: int
-    answers: int
-
-    @property
-    def percent(self) -> Fraction:
-        # mean / max_score * 100, with answers cancelled out so max_score need not be stored.
-        return Fraction(self.total * 100, self.max_total)
-
-
-def behaviour_score(scores: Sequence[int], max_score: int = 3) -> BehaviourScore:
-    if isinstance(max_score, bool) or not isinstance(max_score, int) or max_score < 1:
-        raise ValueError(f"max_score must be a positive int, got {max_score!r}")
-    if not scores:
-        raise ValueError("cannot score a behaviour with no answers")
-    for score in scores:
-        if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= max_score:
-            raise ValueError(f"answer score must be an int from 0 to {max_score}, got {score!r}")
-    total = sum(scores)
-    return BehaviourScore(
-        mean=Fraction(total, len(scores)),
-        total=total,
-        max_total=len(scores) * max_score,
-        answers=len(scores),
-    )
-
-
 def mean(values: Iterable[Fraction | int]) -> Fraction:
     exact = [_exact(value) for value in values]
     if not exact:
         raise ValueError("cannot take the mean of no values")
     return sum(exact, Fraction(0)) / len(exact)
-
-
-def organisation_score(respondent_means: Iterable[Fraction]) -> Fraction:
-    return mean(respondent_means)
-
-
-def partnership_score(organisation_means: Mapping[Hashable, Fraction]) -> Fraction:
-    return mean(organisation_means.values())
 
 
 def weighted_mean(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
@@ -105,11 +67,6 @@ def weighted_mean(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
     if not total:
         raise ValueError("cannot take a weighted mean when every weight is 0")
     return weighted / total
-
-
-def respondent_weighted(groups: Iterable[tuple[Fraction, int]]) -> Fraction:
-    """Each person counts equally: group means weighted by their respondents."""
-    return weighted_mean(groups)
 
 
 def organisation_equal(units: Iterable[tuple[Fraction, int]]) -> Fraction:
@@ -152,15 +109,6 @@ def spread(values: Iterable[Fraction | int]) -> Spread | None:
     # Population, not sample, deviation: the partners are the whole group, not a sample of it.
     variance = mean((value - centre) ** 2 for value in exact)
     return Spread(stdev=math.sqrt(variance), low=min(exact), high=max(exact))
-
-
-def sector_means[K: Hashable](
-    organisation_means: Mapping[K, Fraction], sector_of: Mapping[K, str]
-) -> dict[str, Fraction]:
-    by_sector: dict[str, list[Fraction]] = {}
-    for organisation, score in organisation_means.items():
-        by_sector.setdefault(sector_of[organisation], []).append(score)
-    return {sector: mean(scores) for sector, scores in by_sector.items()}
 
 
 def priorities(scores: Mapping[str, Fraction], ranges: Mapping[str, Fraction]) -> list[str]:
