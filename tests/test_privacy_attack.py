@@ -42,8 +42,9 @@ from hypothesis import HealthCheck, Phase, assume, example, given, settings
 from hypothesis import strategies as st
 from lxml import html
 
+from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import SECTOR_GROUPS, Sector
-from sixways.rounds.models import Invitation, Response, instrument_parts, save_section, submit
+from sixways.rounds.models import Invitation, Response, save_section, submit
 from tests.conftest import add_organisation, make_round, make_user
 
 # Beyond this many ways of sharing out the rows, the attacker solves equations instead.
@@ -842,15 +843,16 @@ QUESTION_BEHAVIOURS = [
 def send(round_, organisation, answers: tuple[int, ...], comments: tuple[str, ...]) -> None:
     """One person answers through a personal link and sends, as the participant pages do
     (saving the pages, then sending: the tally is kept by the send itself)."""
-    parts = instrument_parts(round_.instrument)
+    sections = list(Section.objects.filter(instrument_id=round_.instrument_id))
+    questions = list(Question.objects.filter(instrument_id=round_.instrument_id))
+    by_score = {o.score: o for o in Option.objects.filter(instrument_id=round_.instrument_id)}
     invitation, _ = Invitation.issue(round_, organisation)
     response = Response.objects.create(
         round=round_, invitation=invitation, organisation=organisation
     )
-    by_score = {o.score: o for o in parts.options}
-    chosen = {q: by_score[a] for q, a in zip(parts.questions, answers, strict=True)}
+    chosen = {q: by_score[a] for q, a in zip(questions, answers, strict=True)}
     # All the answers go in with the first page; each page that has a comment is saved too.
-    for index, section in enumerate(parts.sections):
+    for index, section in enumerate(sections):
         if index == 0 or comments[index]:
             save_section(response, section, chosen if index == 0 else {}, comments[index])
     submit(response)
