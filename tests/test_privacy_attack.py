@@ -1191,3 +1191,36 @@ def test_the_attacker_claims_nothing_from_pooled_figures(spec):
         label="Other organisations",
     )
     assert attack(pub) is None, said(attack(pub).facts)
+
+
+def test_the_attacker_wins_when_pooling_is_switched_off(
+    client, django_user_model, instrument, monkeypatch
+):
+    """Keep the attacker honest against the service itself: give each small organisation its
+    own weight in the partnership's score again, as before pooling, and show exact counts, and
+    the single person's answers come back out of the same downloads."""
+    from sixways.results import privacy, scoring
+
+    def separately(self, means, pool_mean):
+        return [(m, 1) for m in means.values()]
+
+    monkeypatch.setattr(scoring.RoundFigures, "units", separately)
+    monkeypatch.setattr(privacy, "shown_count", lambda n, k: n)
+    sizes = [("Alder", Sector.NHS_TRUST, 12), ("Birch", Sector.LOCAL_AUTHORITY, 9)]
+    organisations = []
+    seed = 0
+    for name, sector, n in sizes:
+        people = []
+        for _ in range(n):
+            seed += 1
+            people.append((_varied(seed), seed % 3 == 0))
+        organisations.append((name, sector, with_comments(people)))
+    solo_answers = (3, 2, 1, 0, 0, 1, 2, 3, 3, 1, 1, 0, 2, 2, 3, 0, 1, 3, 2, 0, 1, 2, 3, 1)
+    organisations.append(("Hazel", Sector.OTHER, [(solo_answers, ("Mine",) * 6)]))
+    organisations.append(
+        ("Larch", Sector.HEALTHWATCH, with_comments([(_varied(90), False), (_varied(91), True)]))
+    )
+    round_, truth = closed_round(client, django_user_model, instrument, organisations)
+    pub = published(client, round_)
+    found = true_facts(attack(pub), truth)
+    assert any(fact.organisation.startswith("Hazel") for fact in found), said(found)
