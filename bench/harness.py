@@ -230,7 +230,7 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> Server:
+    def start(self, timeout: float = 180) -> Server:
         command = [
             PYTHON,
             "-m",
