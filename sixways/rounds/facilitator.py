@@ -27,6 +27,8 @@ from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import CHANGERS, Membership, Organisation, Partnership, Role
 
 from . import tasks
+from .agreed import Conflict, agreed_response, save_agreed
+from .answering import RoundClosed
 from .forms import (
     AgreedForm,
     CloseForm,
@@ -36,25 +38,15 @@ from .forms import (
     comment_field_name,
     question_field_name,
 )
-from .models import (
+from .invitations import (
     EMAILED_KINDS,
-    Conflict,
-    Delivery,
-    Invitation,
-    Mode,
-    Response,
-    Round,
-    RoundClosed,
-    Status,
-    StatusChanged,
-    agreed_response,
     awaiting_reminder,
     failed_deliveries,
     invite,
     organisation_link,
     queue_reminders,
-    save_agreed,
 )
+from .models import Delivery, Invitation, Mode, Response, Round, Status, StatusChanged
 
 DEFAULT_LENGTH = datetime.timedelta(days=28)
 

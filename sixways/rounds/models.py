@@ -1,20 +1,17 @@
 """Rounds, participant links and the responses people give."""
 
-import base64
 import datetime
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, connection, models, transaction
-from django.db.models.signals import pre_delete
-from django.dispatch import receiver
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from sixways.instruments.models import Instrument, Option, Question, Section
 from sixways.partnerships.models import Organisation, Partnership
+
+from .tokens import derive_token, hash_token
 
 
 class Mode(models.TextChoices):
@@ -192,23 +189,6 @@ class RoundEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()}: {self.round}"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def derive_token(salt: str) -> str:
-    """A link's token, worked out again from its random salt and the secret key.
-
-    The database keeps the salt and the token's hash, never the token: someone who reads the
-    database cannot make a working link without the secret key, yet the service can put the
-    same link in a reminder or show a shareable link to its facilitator again.
-    """
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"sixways-invitation:{salt}".encode(), hashlib.sha256
-    ).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class InvitationQuerySet(models.QuerySet):
@@ -423,127 +403,6 @@ class Tally(models.Model):
         return f"{self.count} × option {self.option_id} for question {self.question_id}"
 
 
-def _tally_sql(where: str, conflict: str = "") -> str:
-    """INSERT … SELECT the sent answers matching `where`, counted by round, organisation,
-    question and option, in a fixed order (so concurrent writers take row locks alike)."""
-    q = connection.ops.quote_name
-    tally, answer, response = (q(m._meta.db_table) for m in (Tally, Answer, Response))
-    # Only table names and fixed clauses are put in the text; values are parameters.
-    sql = (
-        f"INSERT INTO {tally} (round_id, organisation_id, question_id, option_id, count) "  # noqa: S608 # nosec B608
-        f"SELECT r.round_id, r.organisation_id, a.question_id, a.option_id, COUNT(*) "
-        f"FROM {answer} a JOIN {response} r ON r.id = a.response_id "
-        f"WHERE {where} "
-        f"GROUP BY r.round_id, r.organisation_id, a.question_id, a.option_id "
-        f"ORDER BY r.round_id, r.organisation_id, a.question_id, a.option_id"
-    )
-    if conflict:
-        sql += f" ON CONFLICT {conflict} DO UPDATE SET count = {tally}.count + excluded.count"  # nosec B608
-    return sql
-
-
-def _add_to_tally(response: Response) -> None:
-    """Add one just-sent response's answers to its round's tally: one statement."""
-    if response.organisation_id is None:
-        conflict = "(round_id, question_id, option_id) WHERE organisation_id IS NULL"
-    else:
-        conflict = (
-            "(round_id, organisation_id, question_id, option_id) WHERE organisation_id IS NOT NULL"
-        )
-    with connection.cursor() as cursor:
-        cursor.execute(_tally_sql("a.response_id = %s", conflict), [response.pk])
-
-
-def rebuild_tally(rounds) -> None:
-    """Count the tally of these rounds (Round objects or ids) afresh from their sent answers:
-    one DELETE and one INSERT … SELECT … GROUP BY. For anything that writes sent answers in
-    bulk or changes them after sending."""
-    if isinstance(rounds, Round | int):
-        rounds = [rounds]
-    ids = sorted({r.pk if isinstance(r, Round) else int(r) for r in rounds})
-    if not ids:
-        return
-    marks = ", ".join(["%s"] * len(ids))
-    with transaction.atomic(), connection.cursor() as cursor:
-        Tally.objects.filter(round_id__in=ids).delete()
-        cursor.execute(
-            _tally_sql(f"r.round_id IN ({marks}) AND r.state = %s"),
-            [*ids, Response.State.SUBMITTED],
-        )
-
-
-@receiver(pre_delete, sender=Response)
-def _take_out_of_tally(sender, instance: Response, origin=None, **kwargs) -> None:
-    """A sent response being deleted (its link deleted, say) leaves its round's tally.
-
-    Runs before anything is deleted, while its answers are still there: one UPDATE and one
-    DELETE. When the round itself (or its partnership) is what is being deleted, the tally
-    goes with it and there is nothing to do.
-    """
-    if instance.state != Response.State.SUBMITTED:
-        return
-    whole = origin.model if isinstance(origin, models.QuerySet) else type(origin)
-    if whole in (Round, Partnership):
-        return
-    q = connection.ops.quote_name
-    tally, answer = q(Tally._meta.db_table), q(Answer._meta.db_table)
-    organisation = (
-        "organisation_id IS NULL" if instance.organisation_id is None else ("organisation_id = %s")
-    )
-    params = [instance.round_id] + (
-        [] if instance.organisation_id is None else [instance.organisation_id]
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {tally} SET count = count - 1 "  # noqa: S608 # nosec B608 - names, not values
-            f"WHERE round_id = %s AND {organisation} AND (question_id, option_id) IN "
-            f"(SELECT question_id, option_id FROM {answer} WHERE response_id = %s)",
-            [*params, instance.pk],
-        )
-        cursor.execute(
-            f"DELETE FROM {tally} WHERE round_id = %s AND {organisation} AND count = 0",  # noqa: S608 # nosec B608
-            params,
-        )
-
-
-class RoundClosed(Exception):
-    """The round is no longer taking answers."""
-
-
-class AlreadySubmitted(Exception):
-    """The response was sent already; it can no longer change."""
-
-
-class Incomplete(Exception):
-    def __init__(self, missing: list[Question]):
-        super().__init__(f"{len(missing)} questions unanswered")
-        self.missing = missing
-
-
-_ROUND = "SELECT * FROM rounds_round WHERE id = %s"
-_ROUND_FOR_SHARE = _ROUND + " FOR SHARE"
-
-
-def _lock(response: Response) -> Response:
-    """Re-read the response and its round inside the current transaction, locked for writing.
-
-    The round's status and the response's state are checked on this fresh copy, so a submit
-    racing the round's close, or a second tab, sees the truth rather than what the page saw.
-    """
-    # Saves share the lock on their round (PostgreSQL's FOR SHARE): hundreds of people can
-    # save in one round at once, and closing it (FOR UPDATE) waits for those already saving.
-    # On SQLite, BEGIN IMMEDIATE has already made this the only writer.
-    sql = _ROUND_FOR_SHARE if connection.vendor == "postgresql" else _ROUND
-    round_ = Round.objects.raw(sql, [response.round_id])[0]
-    fresh = Response.objects.select_for_update().get(pk=response.pk)
-    fresh.round = round_
-    if not round_.accepting_answers:
-        raise RoundClosed
-    if fresh.submitted:
-        raise AlreadySubmitted
-    return fresh
-
-
 class InstrumentParts:
     """An instrument's sections, questions (each with its section) and answer options.
 
@@ -576,133 +435,6 @@ def instrument_parts(instrument: Instrument) -> InstrumentParts:
     return parts
 
 
-def save_section(
-    response: Response, section: Section, answers: dict[Question, Option], comment: str
-) -> None:
-    """Save one page of a draft: its answers and its comment, all or nothing.
-
-    Each is one INSERT ... ON CONFLICT DO UPDATE (SQLite and PostgreSQL), made while the
-    response and its round are locked, so a page saved from two tabs at once ends as one tab's
-    whole page and nothing is saved after the round closes or the response is sent.
-    """
-    with transaction.atomic():
-        _lock(response)
-        if answers:
-            Answer.objects.bulk_create(
-                [
-                    Answer(response_id=response.pk, question_id=q.pk, option_id=o.pk)
-                    for q, o in answers.items()
-                ],
-                update_conflicts=True,
-                unique_fields=["response", "question"],
-                update_fields=["option"],
-            )
-        if comment.strip():
-            Comment.objects.bulk_create(
-                [Comment(response_id=response.pk, section_id=section.pk, text=comment.strip())],
-                update_conflicts=True,
-                unique_fields=["response", "section"],
-                update_fields=["text"],
-            )
-        else:
-            Comment.objects.filter(response=response, section=section).delete()
-        Response.objects.filter(pk=response.pk).update(updated_at=timezone.now())
-
-
-def submit(response: Response) -> None:
-    """Send a response: every question must be answered. One transaction."""
-    with transaction.atomic():
-        fresh = _lock(response)
-        answered = set(fresh.answers.values_list("question_id", flat=True))
-        missing = [
-            q for q in instrument_parts(response.round.instrument).questions if q.pk not in answered
-        ]
-        if missing:
-            raise Incomplete(missing)
-        now = timezone.now()
-        Response.objects.filter(pk=fresh.pk).update(
-            state=Response.State.SUBMITTED, submitted_at=now, updated_at=now
-        )
-        _add_to_tally(fresh)
-    response.refresh_from_db()
-
-
-class Conflict(Exception):
-    """Someone else saved the agreed response after this form was shown."""
-
-    def __init__(self, current: Response):
-        super().__init__("the agreed response changed")
-        self.current = current
-
-
-def agreed_response(round_: Round) -> Response:
-    """The round's one agreed (collective) response, made the first time it is needed."""
-    invitation = Invitation.objects.filter(round=round_, kind=Invitation.Kind.COLLECTIVE).first()
-    if invitation is None:
-        try:
-            with transaction.atomic():
-                invitation, _ = Invitation.issue(round_, None, kind=Invitation.Kind.COLLECTIVE)
-        except IntegrityError:
-            # Another facilitator opened the page at the same moment and made it first.
-            invitation = Invitation.objects.get(round=round_, kind=Invitation.Kind.COLLECTIVE)
-    response, _ = Response.objects.get_or_create(
-        invitation=invitation, defaults={"round": round_, "organisation": None}
-    )
-    return response
-
-
-def save_agreed(
-    response: Response,
-    version: int,
-    answers: dict[Question, Option],
-    comments: dict[Section, str],
-    *,
-    agree: bool,
-) -> list[Question]:
-    """Save the partnership's agreed answers and comments, all or nothing.
-
-    `version` is the one the facilitator's form was shown with: if anyone saved since, nothing
-    is written and `Conflict` says so. With `agree`, the response is marked as agreed when every
-    question has an answer; otherwise the unanswered questions are returned (what was given is
-    still saved).
-    """
-    with transaction.atomic():
-        fresh = Response.objects.select_for_update().get(pk=response.pk)
-        round_ = Round.objects.select_for_update().get(pk=fresh.round_id)
-        if not round_.accepting_answers:
-            raise RoundClosed
-        if fresh.version != version:
-            raise Conflict(fresh)
-        for question, option in answers.items():
-            Answer.objects.update_or_create(
-                response=fresh, question=question, defaults={"option": option}
-            )
-        for section, text in comments.items():
-            if text.strip():
-                Comment.objects.update_or_create(
-                    response=fresh, section=section, defaults={"text": text.strip()}
-                )
-            else:
-                Comment.objects.filter(response=fresh, section=section).delete()
-        missing = []
-        changes = {"version": models.F("version") + 1, "updated_at": timezone.now()}
-        if agree and not fresh.submitted:
-            answered = set(fresh.answers.values_list("question_id", flat=True))
-            missing = [
-                q
-                for q in Question.objects.filter(instrument_id=round_.instrument_id)
-                if q.pk not in answered
-            ]
-            if not missing:
-                changes.update(state=Response.State.SUBMITTED, submitted_at=changes["updated_at"])
-        Response.objects.filter(pk=fresh.pk).update(**changes)
-        if fresh.submitted or "state" in changes:
-            # An agreed response can still be edited: count its round again (one response).
-            rebuild_tally(round_)
-    response.refresh_from_db()
-    return missing
-
-
 class Delivery(models.Model):
     """One email to one invited person: the invitation or a reminder, and whether it went."""
 
@@ -731,108 +463,3 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to invitation {self.invitation_id}"
-
-
-# The same person is reminded at most once in this time (QUALITY.md: not more than once a day).
-REMINDER_GAP = datetime.timedelta(days=1)
-EMAILED_KINDS = (Invitation.Kind.PERSONAL, Invitation.Kind.ORGANISATIONAL)
-
-
-def organisation_link(round_: Round, organisation: Organisation) -> Invitation:
-    """The organisation's link for this round: its one response in organisational mode, or the
-    shareable link in individual mode. Made the first time it is asked for."""
-    kind = (
-        Invitation.Kind.ORGANISATIONAL
-        if round_.mode == Mode.ORGANISATIONAL
-        else Invitation.Kind.SHARED
-    )
-    invitation = Invitation.objects.filter(
-        round=round_, organisation=organisation, kind=kind
-    ).first()
-    if invitation is None:
-        try:
-            with transaction.atomic():
-                invitation, _ = Invitation.issue(round_, organisation, kind=kind)
-        except IntegrityError:
-            invitation = Invitation.objects.get(round=round_, organisation=organisation, kind=kind)
-    return invitation
-
-
-def invite(round_: Round, organisation: Organisation, emails: list[str]) -> tuple[list, list]:
-    """Queue invitation emails: a personal link for each new address in individual mode, or the
-    organisation's one link to one address in organisational mode.
-
-    Returns (deliveries to send, addresses not sent to because they were invited already). One
-    transaction, with the round locked, so a second press of the button invites nobody twice.
-    """
-    with transaction.atomic():
-        Round.objects.select_for_update().get(pk=round_.pk)
-        taken = set(
-            Invitation.objects.filter(round=round_, email__in=emails).values_list(
-                "email", flat=True
-            )
-        )
-        deliveries, already = [], []
-        for email in emails:
-            if email in taken:
-                already.append(email)
-                continue
-            if round_.mode == Mode.ORGANISATIONAL:
-                invitation = organisation_link(round_, organisation)
-                if invitation.email:
-                    already.append(email)
-                    continue
-                invitation.email = email
-                invitation.save(update_fields=["email"])
-            else:
-                invitation, _ = Invitation.issue(round_, organisation, email=email)
-            deliveries.append(
-                Delivery.objects.create(invitation=invitation, kind=Delivery.Kind.INVITATION)
-            )
-    return deliveries, already
-
-
-def awaiting_reminder(round_: Round):
-    """Invited people who have not sent their answers and have not been reminded in the last
-    day (a reminder that could not be sent does not count)."""
-    since = timezone.now() - REMINDER_GAP
-    return (
-        Invitation.objects.filter(round=round_, kind__in=EMAILED_KINDS)
-        .exclude(email="")
-        .filter(deliveries__kind=Delivery.Kind.INVITATION, deliveries__state=Delivery.State.SENT)
-        .exclude(response__state=Response.State.SUBMITTED)
-        .exclude(
-            pk__in=Delivery.objects.filter(
-                invitation__round=round_, kind=Delivery.Kind.REMINDER, created_at__gte=since
-            )
-            .exclude(state=Delivery.State.FAILED)
-            .values("invitation")
-        )
-        .distinct()
-    )
-
-
-def queue_reminders(round_: Round) -> list[Delivery]:
-    """Queue a reminder for everyone `awaiting_reminder`. The round is locked while choosing, so
-    two presses at once cannot remind anyone twice."""
-    with transaction.atomic():
-        Round.objects.select_for_update().get(pk=round_.pk)
-        return [
-            Delivery.objects.create(invitation=invitation, kind=Delivery.Kind.REMINDER)
-            for invitation in awaiting_reminder(round_)
-        ]
-
-
-def failed_deliveries(round_: Round):
-    """Emails whose latest try failed: the ones a facilitator needs to know about."""
-    latest = (
-        Delivery.objects.filter(invitation=models.OuterRef("invitation"))
-        .order_by("-created_at", "-id")
-        .values("pk")[:1]
-    )
-    return (
-        Delivery.objects.filter(invitation__round=round_, state=Delivery.State.FAILED)
-        .filter(pk=models.Subquery(latest))
-        .select_related("invitation__organisation")
-        .order_by("invitation__organisation__name", "invitation__email")
-    )

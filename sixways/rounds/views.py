@@ -14,19 +14,9 @@ from django.views.decorators.http import require_http_methods
 from sixways.design.forms import error_list
 
 from . import participant
+from .answering import AlreadySubmitted, Incomplete, RoundClosed, save_section, submit
 from .forms import SectionForm
-from .models import (
-    AlreadySubmitted,
-    Comment,
-    Incomplete,
-    Invitation,
-    Response,
-    RoundClosed,
-    Status,
-    instrument_parts,
-    save_section,
-    submit,
-)
+from .models import Comment, Invitation, Response, Status, instrument_parts
 
 
 def _link_not_valid(request: HttpRequest) -> HttpResponse:
