@@ -151,6 +151,9 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
     if not 1 <= number <= len(sections):
         raise Http404
     this = sections[number - 1]
+    # Came by "Change" on the check page: saving goes back there, as the NHS check answers
+    # pattern has it. The marker is a flag, never an address, so it cannot send anyone away.
+    changing = request.GET.get("change") == "1"
     questions = parts.questions_in(this)
     options = parts.options
     saved = {
@@ -175,7 +178,7 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
             return render(request, "rounds/saved.jinja", {"response": response})
         missing = form.missing(set(saved))
         if not missing:
-            if number < len(sections):
+            if number < len(sections) and not changing:
                 return redirect("rounds:section", number + 1)
             return redirect("rounds:check")
         # What was given is saved; ask for the rest before moving on.
@@ -189,6 +192,7 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
             "section": this,
             "number": number,
             "count": len(sections),
+            "changing": changing,
             "form": form,
             "errors": error_list(form) if form.errors else [],
         },
