@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from sixways.design.forms import error_list
+from sixways.design.forms import form_page
 
 from . import participant
 from .answering import AlreadySubmitted, Incomplete, RoundClosed, save_section, submit
@@ -184,7 +184,7 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
         # What was given is saved; ask for the rest before moving on.
         form.require(missing)
 
-    return render(
+    return form_page(
         request,
         "rounds/section.jinja",
         {
@@ -194,9 +194,8 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
             "count": len(sections),
             "changing": changing,
             "form": form,
-            "errors": error_list(form) if form.errors else [],
         },
-        status=400 if form.errors else 200,
+        form,
     )
 
 
