@@ -45,16 +45,8 @@ from sixways.partnerships.models import (  # noqa: E402
     Role,
     Sector,
 )
-from sixways.rounds.models import (  # noqa: E402
-    Answer,
-    Invitation,
-    Mode,
-    Response,
-    Round,
-    Status,
-    Tally,
-    hash_token,
-)
+from sixways.rounds.models import Answer, Invitation, Mode, Response, Round, Status, Tally  # noqa: E402
+from sixways.rounds.tokens import hash_token  # noqa: E402
 
 
 def field_names() -> dict[str, list[str]]:

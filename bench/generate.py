@@ -47,16 +47,8 @@ from sixways.partnerships.models import (  # noqa: E402
     Partnership,
     Sector,
 )
-from sixways.rounds.models import (  # noqa: E402
-    Answer,
-    Comment,
-    Invitation,
-    Mode,
-    Response,
-    Round,
-    Status,
-    rebuild_tally,
-)
+from sixways.rounds.models import Answer, Comment, Invitation, Mode, Response, Round, Status  # noqa: E402
+from sixways.rounds.tally import rebuild_tally  # noqa: E402
 
 ROUNDS = 10  # five years, one round every six months
 BATCH = 2000  # responses per bulk insert; their answers go in batches of 24 times this

@@ -186,7 +186,8 @@ def send_response(
     score, one digit per behaviour (3 Yes … 0 No); `comments` maps behaviour key to text;
     `shared` sends it through the organisation's shareable link instead of a personal one."""
     from sixways.instruments.models import Option, Question, Section
-    from sixways.rounds.models import Answer, Comment, Response, rebuild_tally
+    from sixways.rounds.models import Answer, Comment, Response
+    from sixways.rounds.tally import rebuild_tally
 
     shared_from = None
     if shared:

@@ -15,15 +15,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from sixways.partnerships.models import Membership, Organisation, Partner
-from sixways.rounds.models import (
-    Invitation,
-    Mode,
-    Response,
-    Round,
-    RoundEvent,
-    Status,
-    submit,
-)
+from sixways.rounds.answering import submit
+from sixways.rounds.models import Invitation, Mode, Response, Round, RoundEvent, Status
 from tests.conftest import ALL_YES, make_round, section_data
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")

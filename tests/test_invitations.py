@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from sixways.partnerships.models import Organisation
 from sixways.rounds import tasks
-from sixways.rounds.models import Delivery, Invitation, Mode, Response, hash_token
+from sixways.rounds.models import Delivery, Invitation, Mode, Response
+from sixways.rounds.tokens import hash_token
 from tests.conftest import make_round, section_data
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")

@@ -1,5 +1,7 @@
 """The participant journey, through HTTP, with no JavaScript."""
 
+import re
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -133,6 +135,55 @@ def test_save_and_come_back_later_keeps_a_partial_page(client, link):
     response = client.post(reverse("rounds:section", args=[1]), {"q1_1": "no", "action": "save"})
     assert "Your answers are saved" in response.content.decode()
     assert Answer.objects.get().option.key == "no"
+
+
+def _change_link(check_html: str, number: int, fragment: str) -> str:
+    """Where a "Change" link on the check page for way `number` leads, without its #fragment."""
+    section = reverse("rounds:section", args=[number])
+    href = re.search(rf'href="({section}[^"]*)#{fragment}"', check_html).group(1)
+    return href.replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("fragment", ["q3_2", "comment"])
+def test_changing_an_answer_from_the_check_page_returns_to_it(client, link, fragment):
+    start(client, link)
+    answer_all(client)
+    check = client.get(reverse("rounds:check")).content.decode()
+    change = _change_link(check, 3, fragment)
+
+    page = client.get(change).content.decode()
+    assert f'href="{reverse("rounds:check")}"' in page  # "Back" goes to the check page too
+
+    response = client.post(change, section_data(3, "yes", q3_2="no", comment="Changed my mind"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rounds:check")
+    check = client.get(reverse("rounds:check")).content.decode()
+    assert "Changed my mind" in check
+    assert Answer.objects.get(question__key="3.2").option.key == "no"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["change=https://evil.example/", "next=https://evil.example/", "change=//evil.example"],
+)
+def test_the_change_marker_never_leads_off_the_service(client, link, query):
+    start(client, link)
+    response = client.post(reverse("rounds:section", args=[3]) + "?" + query, section_data(3))
+    assert response["Location"] == reverse("rounds:section", args=[4])
+
+
+def test_a_change_with_missing_answers_stays_on_the_page_and_then_returns(client, link):
+    start(client, link)
+    answer_all(client)
+    Answer.objects.filter(question__key="3.2").delete()
+    change = reverse("rounds:section", args=[3]) + "?change=1"
+    data = section_data(3)
+    del data["q3_2"]
+    response = client.post(change, data)
+    assert response.status_code == 400
+    assert "Select an answer for question 3.2" in response.content.decode()
+    response = client.post(change, section_data(3))
+    assert response["Location"] == reverse("rounds:check")
 
 
 def test_continuing_with_missing_answers_keeps_what_was_given(client, link):

@@ -22,16 +22,8 @@ from sixways.accounts.retention import apply_retention
 from sixways.accounts.tasks import apply_retention_task
 from sixways.instruments.models import Option, Question
 from sixways.partnerships.models import Membership, Role, Sector
-from sixways.rounds.models import (
-    Answer,
-    Comment,
-    Invitation,
-    Mode,
-    Response,
-    Status,
-    Tally,
-    rebuild_tally,
-)
+from sixways.rounds.models import Answer, Comment, Invitation, Mode, Response, Status, Tally
+from sixways.rounds.tally import rebuild_tally
 from tests.conftest import add_organisation, make_round, make_user, send_response
 
 # --- Export and erase -----------------------------------------------------------------------

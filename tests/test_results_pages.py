@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sixways.partnerships.models import Membership, Organisation, Role, Sector
-from sixways.rounds.models import Answer, Mode, Round, Status, rebuild_tally
+from sixways.rounds.models import Answer, Mode, Round, Status
+from sixways.rounds.tally import rebuild_tally
 from tests.conftest import add_organisation, make_round, make_user, send_response
 
 # The demo's spring round: organisations with fewer than 5 respondents.

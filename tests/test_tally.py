@@ -18,19 +18,10 @@ from hypothesis import strategies as st
 from sixways.accounts.retention import apply_retention
 from sixways.instruments.models import Option, Question
 from sixways.results import queries
-from sixways.rounds.models import (
-    AlreadySubmitted,
-    Answer,
-    Invitation,
-    Mode,
-    Response,
-    Status,
-    Tally,
-    agreed_response,
-    rebuild_tally,
-    save_agreed,
-    submit,
-)
+from sixways.rounds.agreed import agreed_response, save_agreed
+from sixways.rounds.answering import AlreadySubmitted, submit
+from sixways.rounds.models import Answer, Invitation, Mode, Response, Status, Tally
+from sixways.rounds.tally import rebuild_tally
 from tests.conftest import make_round, send_response
 
 
@@ -112,7 +103,7 @@ def test_a_second_submit_does_not_count_twice(open_round, organisations):
 
 
 def test_a_failed_submit_counts_nothing(open_round, organisations):
-    from sixways.rounds.models import Incomplete
+    from sixways.rounds.answering import Incomplete
 
     with pytest.raises(Incomplete):
         submit(draft(open_round, organisations[0], [3] * 23))

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from sixways.design.forms import error_list
+from sixways.design.forms import form_page
 from sixways.partnerships.models import CHANGERS, Membership, Partnership, Role
 
 from . import audit, emails, privacy
@@ -134,16 +134,15 @@ def invite(request: HttpRequest, partnership_id: int) -> HttpResponse:
         if replaced:
             messages.info(request, f"The earlier invitation to {invitation.email} no longer works")
         return redirect("accounts:people", partnership.pk)
-    return render(
+    return form_page(
         request,
         "accounts/invite.jinja",
         {
             "partnership": partnership,
             "form": form,
-            "errors": error_list(form),
             "invitation_days": settings.ROLE_INVITATION_DAYS,
         },
-        status=400 if form.errors else 200,
+        form,
     )
 
 
@@ -258,16 +257,11 @@ def change_role(request: HttpRequest, partnership_id: int, membership_id: int) -
             f"{membership.user.email} is now {membership.get_role_display().lower()}",
         )
         return redirect("accounts:people", partnership.pk)
-    return render(
+    return form_page(
         request,
         "accounts/change_role.jinja",
-        {
-            "partnership": partnership,
-            "membership": membership,
-            "form": form,
-            "errors": error_list(form),
-        },
-        status=400 if form.errors else 200,
+        {"partnership": partnership, "membership": membership, "form": form},
+        form,
     )
 
 
@@ -412,5 +406,5 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             f"{invitation.partnership.name}",
         )
         return redirect("partnerships:home")
-    context.update(form=form, errors=error_list(form))
-    return render(request, "accounts/invitation.jinja", context, status=400 if form.errors else 200)
+    context["form"] = form
+    return form_page(request, "accounts/invitation.jinja", context, form)

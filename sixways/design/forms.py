@@ -1,11 +1,14 @@
 """The bridge from Django forms to NHS.UK frontend macros.
 
 Templates call `{{ field(form["name"]) }}` (templates/design/fields.jinja) and never map markup
-by hand. The question, hint and error a macro needs come from the form field itself.
+by hand. The question, hint and error a macro needs come from the form field itself. Views
+render a page of forms with `form_page`, which fills in the error summary and the status.
 """
 
 from django import forms
 from django.forms import BoundField
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 
 def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
@@ -61,3 +64,23 @@ def error_list(*forms_: forms.Form) -> list[dict]:
                 continue
             entries.append({"text": " ".join(errors), "href": f"#{form[name].auto_id}"})
     return entries
+
+
+def form_page(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    *forms_: forms.Form,
+    status: int | None = None,
+) -> HttpResponse:
+    """Render a page of forms with its error summary: 400 when there are errors, else 200.
+
+    Errors a view has already put in `context["errors"]` (a failed save, say) are shown as they
+    are; otherwise the summary lists the forms' own errors. `status` overrides the code, for a
+    page whose problem is not the input (someone else saved first).
+    """
+    if not context.get("errors"):
+        context["errors"] = error_list(*forms_) if any(f.errors for f in forms_) else []
+    if status is None:
+        status = 400 if context["errors"] else 200
+    return render(request, template, context, status=status)

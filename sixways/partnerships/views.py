@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from sixways.accounts import audit
-from sixways.design.forms import error_list
+from sixways.design.forms import form_page
 from sixways.rounds.models import Response, Round, Status
 
 from .forms import ImportForm, OrganisationForm, PartnershipForm
@@ -29,12 +29,6 @@ def _partnership(request: HttpRequest, partnership_id: int, *, change: bool) -> 
         Partnership.objects.for_user(request.user, roles).select_related("parent"),
         pk=partnership_id,
     )
-
-
-def _form_page(request, template: str, context: dict, *forms_) -> HttpResponse:
-    errors = error_list(*forms_) if any(f.errors for f in forms_) else []
-    context["errors"] = context.get("errors") or errors
-    return render(request, template, context, status=400 if context["errors"] else 200)
 
 
 @login_required
@@ -76,7 +70,7 @@ def create(request: HttpRequest) -> HttpResponse:
             audit.record(request, "partnership.created", partnership, partnership)
         messages.success(request, f"{partnership.name} has been set up. Now add its partners.")
         return redirect("partnerships:detail", partnership.pk)
-    return _form_page(request, "partnerships/form.jinja", {"form": form}, form)
+    return form_page(request, "partnerships/form.jinja", {"form": form}, form)
 
 
 @login_required
@@ -120,7 +114,7 @@ def edit(request: HttpRequest, partnership_id: int) -> HttpResponse:
             audit.record(request, "partnership.changed", partnership, partnership)
         messages.success(request, "The partnership's details have been saved.")
         return redirect("partnerships:detail", partnership.pk)
-    return _form_page(
+    return form_page(
         request, "partnerships/form.jinja", {"form": form, "partnership": partnership}, form
     )
 
@@ -143,7 +137,7 @@ def add_partner(request: HttpRequest, partnership_id: int) -> HttpResponse:
         else:
             messages.info(request, f"{organisation.name} was already a partner.")
         return redirect("partnerships:detail", partnership.pk)
-    return _form_page(
+    return form_page(
         request,
         "partnerships/organisation_form.jinja",
         {"form": form, "partnership": partnership, "title": "Add a partner organisation"},
@@ -195,7 +189,7 @@ def edit_partner(request: HttpRequest, partnership_id: int, partner_id: int) -> 
                 audit.record(request, "organisation.changed", partnership, organisation)
             messages.success(request, f"{organisation.name} has been saved.")
             return redirect("partnerships:detail", partnership.pk)
-    return _form_page(
+    return form_page(
         request,
         "partnerships/organisation_form.jinja",
         {"form": form, "partnership": partnership, "title": f"Change {organisation.name}"},
@@ -267,7 +261,7 @@ def import_partners(request: HttpRequest, partnership_id: int) -> HttpResponse:
                 message += f" {already} {'were' if already != 1 else 'was'} already partners."
             messages.success(request, message)
             return redirect("partnerships:detail", partnership.pk)
-    return _form_page(
+    return form_page(
         request,
         "partnerships/import.jinja",
         {"form": form, "partnership": partnership, "errors": errors},

@@ -27,17 +27,9 @@ from sixways.partnerships.models import (
     Sector,
 )
 
-from .models import (
-    Answer,
-    Comment,
-    Invitation,
-    Mode,
-    Response,
-    Round,
-    Status,
-    hash_token,
-    rebuild_tally,
-)
+from .models import Answer, Comment, Invitation, Mode, Response, Round, Status
+from .tally import rebuild_tally
+from .tokens import hash_token
 
 PARTNERSHIP = "Northdale Place Partnership"
 FACILITATOR_EMAIL = "facilitator@example.com"

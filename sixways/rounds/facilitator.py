@@ -21,12 +21,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from sixways.accounts import audit
-from sixways.design.forms import error_list
+from sixways.design.forms import form_page
 from sixways.instruments.loading import current
 from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import CHANGERS, Membership, Organisation, Partnership, Role
 
 from . import tasks
+from .agreed import Conflict, agreed_response, save_agreed
+from .answering import RoundClosed
 from .forms import (
     AgreedForm,
     CloseForm,
@@ -36,25 +38,15 @@ from .forms import (
     comment_field_name,
     question_field_name,
 )
-from .models import (
+from .invitations import (
     EMAILED_KINDS,
-    Conflict,
-    Delivery,
-    Invitation,
-    Mode,
-    Response,
-    Round,
-    RoundClosed,
-    Status,
-    StatusChanged,
-    agreed_response,
     awaiting_reminder,
     failed_deliveries,
     invite,
     organisation_link,
     queue_reminders,
-    save_agreed,
 )
+from .models import Delivery, Invitation, Mode, Response, Round, Status, StatusChanged
 
 DEFAULT_LENGTH = datetime.timedelta(days=28)
 
@@ -67,14 +59,6 @@ def _round(request: HttpRequest, round_id: int, *, change: bool) -> Round:
     )
     round_.close_if_due()
     return round_
-
-
-def _page(request, template: str, context: dict, *forms_, status: int | None = None):
-    if not context.get("errors"):
-        context["errors"] = error_list(*forms_) if any(f.errors for f in forms_) else []
-    if status is None:
-        status = 400 if context["errors"] else 200
-    return render(request, template, context, status=status)
 
 
 def _wrong_status(request: HttpRequest, round_: Round, message: str) -> HttpResponse:
@@ -123,7 +107,7 @@ def create(request: HttpRequest, partnership_id: int) -> HttpResponse:
             audit.record(request, "round.created", partnership, round_)
         messages.success(request, f"‘{round_.title}’ has been set up. Open it when you are ready.")
         return redirect("rounds:detail", round_.pk)
-    return _page(
+    return form_page(
         request,
         "rounds/manage/form.jinja",
         {"form": form, "partnership": partnership, "previous": previous},
@@ -152,7 +136,7 @@ def edit(request: HttpRequest, round_id: int) -> HttpResponse:
             audit.record(request, "round.changed", round_.partnership, round_)
         messages.success(request, "The round has been saved.")
         return redirect("rounds:detail", round_.pk)
-    return _page(
+    return form_page(
         request,
         "rounds/manage/form.jinja",
         {"form": form, "partnership": round_.partnership, "round": round_},
@@ -288,7 +272,7 @@ def close(request: HttpRequest, round_id: int) -> HttpResponse:
             f"‘{round_.title}’ is closed. Answers not sent by now are kept but not counted.",
         )
         return redirect("rounds:detail", round_.pk)
-    return _page(request, "rounds/manage/close.jinja", {"round": round_, "form": form}, form)
+    return form_page(request, "rounds/manage/close.jinja", {"round": round_, "form": form}, form)
 
 
 @login_required
@@ -314,7 +298,7 @@ def reopen(request: HttpRequest, round_id: int) -> HttpResponse:
             request, f"‘{round_.title}’ is open again until {round_.closes_on:%-d %B %Y}."
         )
         return redirect("rounds:detail", round_.pk)
-    return _page(request, "rounds/manage/reopen.jinja", {"round": round_, "form": form}, form)
+    return form_page(request, "rounds/manage/reopen.jinja", {"round": round_, "form": form}, form)
 
 
 @login_required
@@ -365,7 +349,7 @@ def invite_people(request: HttpRequest, round_id: int) -> HttpResponse:
                 "so they were not sent another invitation.",
             )
         return redirect("rounds:detail", round_.pk)
-    return _page(
+    return form_page(
         request,
         "rounds/manage/invite.jinja",
         {"round": round_, "form": form, "organisational": organisational},
@@ -558,7 +542,7 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
             status = 400
     elif request.method == "POST":
         status = 400
-    return _page(
+    return form_page(
         request,
         "rounds/manage/agreed.jinja",
         {"round": round_, "form": form, "response": response, "errors": errors},

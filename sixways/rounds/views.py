@@ -11,22 +11,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from sixways.design.forms import error_list
+from sixways.design.forms import form_page
 from sixways.instruments.shape import shape
 
 from . import participant
+from .answering import AlreadySubmitted, Incomplete, RoundClosed, save_section, submit
 from .forms import SectionForm
-from .models import (
-    AlreadySubmitted,
-    Comment,
-    Incomplete,
-    Invitation,
-    Response,
-    RoundClosed,
-    Status,
-    save_section,
-    submit,
-)
+from .models import Comment, Invitation, Response, Status
 
 
 def _link_not_valid(request: HttpRequest) -> HttpResponse:
@@ -161,6 +152,9 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
     if not 1 <= number <= len(sections):
         raise Http404
     this = sections[number - 1]
+    # Came by "Change" on the check page: saving goes back there, as the NHS check answers
+    # pattern has it. The marker is a flag, never an address, so it cannot send anyone away.
+    changing = request.GET.get("change") == "1"
     questions = parts.questions_in(this)
     options = parts.options
     saved = {
@@ -185,13 +179,13 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
             return render(request, "rounds/saved.jinja", {"response": response})
         missing = form.missing(set(saved))
         if not missing:
-            if number < len(sections):
+            if number < len(sections) and not changing:
                 return redirect("rounds:section", number + 1)
             return redirect("rounds:check")
         # What was given is saved; ask for the rest before moving on.
         form.require(missing)
 
-    return render(
+    return form_page(
         request,
         "rounds/section.jinja",
         {
@@ -199,10 +193,10 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
             "section": this,
             "number": number,
             "count": len(sections),
+            "changing": changing,
             "form": form,
-            "errors": error_list(form) if form.errors else [],
         },
-        status=400 if form.errors else 200,
+        form,
     )
 
 

@@ -325,7 +325,7 @@ def test_a_facilitator_reads_results_by_keyboard(javascript, viewport, world, li
 
 
 def _hash(token: str) -> str:
-    from sixways.rounds.models import hash_token
+    from sixways.rounds.tokens import hash_token
 
     return hash_token(token)
 

@@ -1,0 +1,120 @@
+"""Participant links, invitation emails and reminders for a round.
+
+Makes an organisation's link when first asked for, records invitations and reminders as
+`Delivery` rows under a lock on the round (so a second press of a button emails nobody twice),
+chooses who is due a reminder, and finds the emails that could not be sent. The emails
+themselves go out in the background (sixways/rounds/tasks.py).
+"""
+
+import datetime
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from sixways.partnerships.models import Organisation
+
+from .models import Delivery, Invitation, Mode, Response, Round
+
+# The same person is reminded at most once in this time (QUALITY.md: not more than once a day).
+REMINDER_GAP = datetime.timedelta(days=1)
+EMAILED_KINDS = (Invitation.Kind.PERSONAL, Invitation.Kind.ORGANISATIONAL)
+
+
+def organisation_link(round_: Round, organisation: Organisation) -> Invitation:
+    """The organisation's link for this round: its one response in organisational mode, or the
+    shareable link in individual mode. Made the first time it is asked for."""
+    kind = (
+        Invitation.Kind.ORGANISATIONAL
+        if round_.mode == Mode.ORGANISATIONAL
+        else Invitation.Kind.SHARED
+    )
+    invitation = Invitation.objects.filter(
+        round=round_, organisation=organisation, kind=kind
+    ).first()
+    if invitation is None:
+        try:
+            with transaction.atomic():
+                invitation, _ = Invitation.issue(round_, organisation, kind=kind)
+        except IntegrityError:
+            invitation = Invitation.objects.get(round=round_, organisation=organisation, kind=kind)
+    return invitation
+
+
+def invite(round_: Round, organisation: Organisation, emails: list[str]) -> tuple[list, list]:
+    """Queue invitation emails: a personal link for each new address in individual mode, or the
+    organisation's one link to one address in organisational mode.
+
+    Returns (deliveries to send, addresses not sent to because they were invited already). One
+    transaction, with the round locked, so a second press of the button invites nobody twice.
+    """
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=round_.pk)
+        taken = set(
+            Invitation.objects.filter(round=round_, email__in=emails).values_list(
+                "email", flat=True
+            )
+        )
+        deliveries, already = [], []
+        for email in emails:
+            if email in taken:
+                already.append(email)
+                continue
+            if round_.mode == Mode.ORGANISATIONAL:
+                invitation = organisation_link(round_, organisation)
+                if invitation.email:
+                    already.append(email)
+                    continue
+                invitation.email = email
+                invitation.save(update_fields=["email"])
+            else:
+                invitation, _ = Invitation.issue(round_, organisation, email=email)
+            deliveries.append(
+                Delivery.objects.create(invitation=invitation, kind=Delivery.Kind.INVITATION)
+            )
+    return deliveries, already
+
+
+def awaiting_reminder(round_: Round):
+    """Invited people who have not sent their answers and have not been reminded in the last
+    day (a reminder that could not be sent does not count)."""
+    since = timezone.now() - REMINDER_GAP
+    return (
+        Invitation.objects.filter(round=round_, kind__in=EMAILED_KINDS)
+        .exclude(email="")
+        .filter(deliveries__kind=Delivery.Kind.INVITATION, deliveries__state=Delivery.State.SENT)
+        .exclude(response__state=Response.State.SUBMITTED)
+        .exclude(
+            pk__in=Delivery.objects.filter(
+                invitation__round=round_, kind=Delivery.Kind.REMINDER, created_at__gte=since
+            )
+            .exclude(state=Delivery.State.FAILED)
+            .values("invitation")
+        )
+        .distinct()
+    )
+
+
+def queue_reminders(round_: Round) -> list[Delivery]:
+    """Queue a reminder for everyone `awaiting_reminder`. The round is locked while choosing, so
+    two presses at once cannot remind anyone twice."""
+    with transaction.atomic():
+        Round.objects.select_for_update().get(pk=round_.pk)
+        return [
+            Delivery.objects.create(invitation=invitation, kind=Delivery.Kind.REMINDER)
+            for invitation in awaiting_reminder(round_)
+        ]
+
+
+def failed_deliveries(round_: Round):
+    """Emails whose latest try failed: the ones a facilitator needs to know about."""
+    latest = (
+        Delivery.objects.filter(invitation=models.OuterRef("invitation"))
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
+    return (
+        Delivery.objects.filter(invitation__round=round_, state=Delivery.State.FAILED)
+        .filter(pk=models.Subquery(latest))
+        .select_related("invitation__organisation")
+        .order_by("invitation__organisation__name", "invitation__email")
+    )
