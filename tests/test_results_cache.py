@@ -2,6 +2,7 @@
 viewer's view), comments come a page at a time, and closed rounds' board report and workbook
 are built once and kept."""
 
+import datetime
 import io
 import re
 
@@ -301,3 +302,20 @@ def test_deleting_a_round_deletes_its_kept_downloads(
     assert len(kept_files(settings)) == 2
     round_.delete()
     assert kept_files(settings) == [] and not KeptDownload.objects.exists()
+
+
+def test_a_round_closed_on_its_date_has_its_downloads_built_by_the_results_app(
+    partnership, instrument, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
+    send_response(round_, add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST))
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=round_.opens_on - datetime.timedelta(days=40),
+        closes_on=round_.opens_on - datetime.timedelta(days=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("close_rounds", stdout=io.StringIO())
+    kept = KeptDownload.objects.filter(round=round_)
+    assert sorted(kept.values_list("kind", flat=True)) == ["pdf", "xlsx"]

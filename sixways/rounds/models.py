@@ -16,6 +16,8 @@ from django.utils import timezone
 from sixways.instruments.models import Instrument, Option, Question, Section
 from sixways.partnerships.models import Organisation, Partnership
 
+from .signals import round_closed
+
 
 class Mode(models.TextChoices):
     COLLECTIVE = "collective", "Collective: one agreed response for the partnership"
@@ -106,11 +108,8 @@ class Round(models.Model):
         for name, value in fields.items():
             setattr(self, name, value)
         if self.status == Status.CLOSED:
-            # Its results cannot change now: have the board report and workbook built in the
-            # background, ready before anyone asks for them.
-            from .tasks import build_result_downloads  # the tasks module imports this one
-
-            transaction.on_commit(lambda: build_result_downloads.enqueue(self.pk))
+            # Its results cannot change now: tell whoever keeps anything built from them.
+            transaction.on_commit(lambda: round_closed.send(sender=Round, round_=self))
 
     def open(self, user=None) -> None:
         """Start taking answers. A round opened before its planned date opens today."""

@@ -99,14 +99,3 @@ def queue(deliveries: list[Delivery]) -> None:
     """Hand the emails to the worker. Call after the deliveries are committed."""
     for delivery in deliveries:
         send_delivery.enqueue(delivery.pk)
-
-
-@task()
-def build_result_downloads(round_id: int) -> str:
-    """Build a closed round's board report and workbook once and keep them, so downloading
-    them takes no time (sixways/results/downloads.py). Safe to run twice: a kept file is not
-    built again."""
-    # Results read rounds, not the other way round: import them only when the task runs.
-    from sixways.results.downloads import build_for_round
-
-    return build_for_round(round_id)
