@@ -319,3 +319,23 @@ def test_a_round_closed_on_its_date_has_its_downloads_built_by_the_results_app(
         call_command("close_rounds", stdout=io.StringIO())
     kept = KeptDownload.objects.filter(round=round_)
     assert sorted(kept.values_list("kind", flat=True)) == ["pdf", "xlsx"]
+
+
+def test_a_board_report_built_before_the_closing_date_is_built_again_after_it(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    for _ in range(5):
+        send_response(round_, org)
+    client.force_login(facilitator)
+    before = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
+    assert "Results appear when the round closes" in before
+    # The date passes; `close_rounds` has not recorded the closing yet.
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=round_.opens_on - datetime.timedelta(days=40),
+        closes_on=round_.opens_on - datetime.timedelta(days=1),
+    )
+    after = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
+    assert "Results appear when the round closes" not in after
+    assert Round.objects.get(pk=round_.pk).status == Status.OPEN

@@ -545,7 +545,9 @@ def _figures_shown(round_: Round, computed: Computed, k: int) -> bool:
 
 
 def _closed(round_: Round) -> bool:
-    return round_.status == Status.CLOSED
+    # By the date, as the participant pages refuse answers by it: a round whose closing date
+    # has passed takes no more, whether or not `close_rounds` has recorded its closing yet.
+    return round_.is_closed
 
 
 def _group_name(round_: Round, org: int | None, info: GroupInfo) -> str:
@@ -629,7 +631,7 @@ def figures_key(round_: Round, viewer: Viewer) -> str:
             "open",
             CACHE_VERSION,
             round_.pk,
-            round_.status,
+            round_.current_status,  # an individual round's figures appear at the closing date
             settings.MIN_GROUP_SIZE,
             previous.pk if previous else "",
             previous.closed_at.timestamp() if previous and previous.closed_at else "",

@@ -73,8 +73,25 @@ class Round(models.Model):
         return self.title
 
     @property
+    def current_status(self) -> str:
+        """The status as it stands today. A round closes at the end of its closing date: that
+        is recorded (status, closing time, event) by `manage.py close_rounds` or the next change
+        a facilitator makes, but the pages, answering and the results follow the date from the
+        moment it passes, so that reading a page never writes."""
+        if self.status == Status.OPEN and timezone.localdate() > self.closes_on:
+            return Status.CLOSED
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return Status(self.current_status).label
+
+    @property
     def is_open(self) -> bool:
-        return self.status == Status.OPEN
+        return self.current_status == Status.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.current_status == Status.CLOSED
 
     @property
     def individual(self) -> bool:
@@ -83,7 +100,7 @@ class Round(models.Model):
     @property
     def accepting_answers(self) -> bool:
         """Open, and its closing date has not passed (rounds close at the end of that day)."""
-        return self.status == Status.OPEN and timezone.localdate() <= self.closes_on
+        return self.is_open
 
     def _closing_day_end(self) -> datetime.datetime:
         end = datetime.datetime.combine(self.closes_on, datetime.time(23, 59, 59))

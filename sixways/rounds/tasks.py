@@ -13,7 +13,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Delivery, Response, Status
+from .models import Delivery, Response
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def send_delivery(delivery_id: int) -> str:
         "invitation__round__partnership", "invitation__organisation"
     ).get(pk=delivery_id)
     invitation = delivery.invitation
-    if invitation.round.status != Status.OPEN:
+    if not invitation.round.is_open:
         _give_up(
             delivery,
             "The round had closed before this email could be sent",
