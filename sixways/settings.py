@@ -322,15 +322,6 @@ CACHES = {
         "TIMEOUT": 3600,  # so a renamed organisation shows within the hour
         "OPTIONS": {"MAX_ENTRIES": 300},
     },
-    # Board reports and workbooks, one a round, kind and view, built once for each change of
-    # figures (closed rounds' by the background worker) and served to every worker from this
-    # table; the retention rules delete a round's with its answers (sixways/results/downloads.py).
-    "downloads": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "sixways_downloads",
-        "TIMEOUT": 60 * 60 * 24 * 30,
-        "OPTIONS": {"MAX_ENTRIES": 500},
-    },
 }
 # Wrong participant links from one network address before it is asked to wait.
 PARTICIPANT_LINK_FAILURES = os.environ.get("PARTICIPANT_LINK_FAILURES", "20/h")
@@ -393,6 +384,19 @@ STATICFILES_DIRS = [
     ("nhsuk", NHSUK_FRONTEND),
     ("images", NHSUK_FRONTEND / "assets" / "images"),
 ]
+# Built board reports and workbooks, one a round, kind and view, kept for every worker until
+# their figures change; the retention rules delete a round's with its answers
+# (sixways/results/downloads.py). Never served from a URL of their own: only the download views
+# read them, after checking who is asking. Anything here can be built again.
+MEDIA_ROOT = Path(
+    os.environ.get("DOWNLOADS_DIR")
+    or (
+        Path(DATABASES["default"]["NAME"]).parent
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+        else BASE_DIR
+    )
+    / "downloads"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -151,6 +151,13 @@ def _results_cache_empty():
 
 
 @pytest.fixture(autouse=True)
+def _downloads_in_tmp(settings, tmp_path):
+    """Built board reports and workbooks are files (settings.MEDIA_ROOT): each test keeps its
+    own, in a folder of its own, as its rows are rolled back and their ids used again."""
+    settings.MEDIA_ROOT = tmp_path / "downloads"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Production hashes passwords slowly on purpose; tests sign in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

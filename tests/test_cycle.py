@@ -2,6 +2,7 @@
 follow progress, remind, close, reopen, and record a collective round's agreed answers."""
 
 import datetime
+import io
 import re
 import threading
 
@@ -17,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from sixways.partnerships.models import Membership, Organisation, Partner
 from sixways.rounds.answering import submit
 from sixways.rounds.models import Invitation, Mode, Response, Round, RoundEvent, Status
-from tests.conftest import ALL_YES, make_round, section_data
+from tests.conftest import ALL_YES, make_round, section_data, send_response
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")
 
@@ -209,17 +210,69 @@ def test_a_closed_round_reopens_until_a_new_date_with_a_reason(
     assert "Start now" in Client().get(reverse("rounds:start", args=[link])).content.decode()
 
 
-def test_a_round_closes_itself_after_its_closing_date(client, open_round, link):
-    Round.objects.filter(pk=open_round.pk).update(
+def past_its_date(round_) -> None:
+    Round.objects.filter(pk=round_.pk).update(
         closes_on=timezone.localdate() - datetime.timedelta(days=1),
         opens_on=timezone.localdate() - datetime.timedelta(days=10),
     )
+
+
+def test_a_round_past_its_closing_date_refuses_answers_without_a_page_writing(
+    client, open_round, link
+):
+    past_its_date(open_round)
     page = client.get(reverse("rounds:start", args=[link])).content.decode()
     assert "This round has closed" in page
+    assert (
+        "This round has closed"
+        in client.post(reverse("rounds:start", args=[link])).content.decode()
+    )
+    assert not Response.objects.exists()
+    # The status is written by `close_rounds` (scheduled), never by reading a page.
+    open_round.refresh_from_db()
+    assert open_round.status == Status.OPEN and open_round.closed_at is None
+    assert not RoundEvent.objects.exists()
+    call_command("close_rounds", stdout=io.StringIO())
     open_round.refresh_from_db()
     assert open_round.status == Status.CLOSED
     assert timezone.localdate(open_round.closed_at) == open_round.closes_on
     assert RoundEvent.objects.get().action == RoundEvent.Action.CLOSED_ON_DATE
+
+
+def test_pages_show_a_round_past_its_date_as_closed_and_write_nothing(
+    client, facilitator, partnership, open_round, organisations
+):
+    for _ in range(5):
+        send_response(open_round, organisations[0])
+    past_its_date(open_round)
+    client.force_login(facilitator)
+    results = client.get(reverse("results:round", args=[open_round.pk])).content.decode()
+    # An individual round's results appear once it has closed, by its date as by a close.
+    assert "Results appear when the round closes" not in results
+    assert "Closed" in results and "5 responses" in results
+    detail = client.get(reverse("rounds:detail", args=[open_round.pk])).content.decode()
+    assert "Closed" in detail and "Reopen" in detail
+    for page in (
+        reverse("partnerships:home"),
+        reverse("partnerships:detail", args=[partnership.pk]),
+        reverse("rounds:reopen", args=[open_round.pk]),
+    ):
+        assert client.get(page).status_code == 200
+    open_round.refresh_from_db()
+    assert open_round.status == Status.OPEN and open_round.closed_at is None
+    assert not RoundEvent.objects.exists()
+    # Reopening records the closing on the date first, then the reopening.
+    new_date = timezone.localdate() + datetime.timedelta(days=7)
+    client.post(
+        reverse("rounds:reopen", args=[open_round.pk]),
+        {"closes_on": new_date.isoformat(), "reason": "More time"},
+    )
+    open_round.refresh_from_db()
+    assert open_round.status == Status.OPEN and open_round.closes_on == new_date
+    assert [e.action for e in RoundEvent.objects.all()] == [
+        RoundEvent.Action.CLOSED_ON_DATE,
+        RoundEvent.Action.REOPENED,
+    ]
 
 
 def test_the_close_rounds_command_closes_rounds_past_their_date(open_round, capsys):

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sixways.partnerships.models import Organisation
 from sixways.rounds import tasks
-from sixways.rounds.models import Delivery, Invitation, Mode, Response
+from sixways.rounds.models import Delivery, Invitation, Mode, Response, Round
 from sixways.rounds.tokens import hash_token
 from tests.conftest import make_round, section_data
 
@@ -320,3 +320,16 @@ def test_nobody_is_invited_before_the_round_opens(staff, partnership, instrument
     )
     assert not Invitation.objects.exists()
     assert not mail.outbox
+
+
+def test_an_email_queued_before_the_closing_date_passed_is_not_sent(staff, round_, organisations):
+    invitation, _ = Invitation.issue(round_, organisations[0], email="late@council.example")
+    delivery = Delivery.objects.create(invitation=invitation, kind="reminder")
+    # The date has passed; `close_rounds` has not run yet.
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=timezone.localdate() - datetime.timedelta(days=10),
+        closes_on=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert tasks.send_delivery.call(delivery.pk) == "not sent"
+    assert mail.outbox == []
+    assert Delivery.objects.get().state == Delivery.State.NOT_NEEDED

@@ -2,11 +2,10 @@
 viewer's view), comments come a page at a time, and closed rounds' board report and workbook
 are built once and kept."""
 
+import datetime
 import io
 import re
 
-import pytest
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,18 +15,11 @@ from pypdf import PdfReader
 from sixways.partnerships.models import Membership, Role, Sector
 from sixways.results import downloads, pdf
 from sixways.results.comments import COMMENTS_PER_PAGE, COMMENTS_SHOWN
+from sixways.results.models import KeptDownload
 from sixways.results.queries import round_results
 from sixways.results.viewer import Viewer
 from sixways.rounds.models import Answer, Mode, Round, Status
 from tests.conftest import add_organisation, make_round, make_user, send_response
-
-
-@pytest.fixture
-def _downloads_empty(db):
-    # A database table: each test's rows are rolled back, but a test may clear it itself.
-    caches["downloads"].clear()
-    yield
-    caches["downloads"].clear()
 
 
 def text(html: str) -> str:
@@ -183,7 +175,6 @@ def test_the_number_of_queries_of_a_closed_round_does_not_grow(
     assert queries(small) == queries(large)
 
 
-@pytest.mark.usefixtures("_downloads_empty")
 def test_a_closed_rounds_board_report_and_workbook_are_built_once(
     client, facilitator, partnership, instrument, monkeypatch
 ):
@@ -196,7 +187,7 @@ def test_a_closed_rounds_board_report_and_workbook_are_built_once(
     second = client.get(reverse("results:pdf", args=[round_.pk])).content
     assert first == second and len(built) == 1
     # The background task builds what a facilitator gets, and builds nothing twice.
-    caches["downloads"].clear()
+    KeptDownload.objects.all().delete()
     assert downloads.build_for_round(round_.pk) == "built"
     assert client.get(reverse("results:pdf", args=[round_.pk])).status_code == 200
     assert len(built) == 2
@@ -209,7 +200,6 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join((page.extract_text() or "").split()) for page in pages)
 
 
-@pytest.mark.usefixtures("_downloads_empty")
 def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
     client, facilitator, partnership, instrument, monkeypatch
 ):
@@ -252,7 +242,6 @@ def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
     assert not round_results(round_, Viewer(role=Role.FACILITATOR)).cached
 
 
-@pytest.mark.usefixtures("_downloads_empty")
 def test_closing_a_round_has_its_board_report_built_before_anyone_asks(
     client, facilitator, partnership, instrument, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -268,3 +257,87 @@ def test_closing_a_round_has_its_board_report_built_before_anyone_asks(
     response = client.get(reverse("results:pdf", args=[round_.pk]))
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
     assert built == []  # served from what the background build kept
+
+
+def kept_files(settings) -> list:
+    return sorted(p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file())
+
+
+def test_kept_downloads_are_files_replaced_when_their_figures_change(
+    client, settings, facilitator, partnership, instrument, django_capture_on_commit_callbacks
+):
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    send_response(round_, org)
+    client.force_login(facilitator)
+    first = client.get(reverse("results:pdf", args=[round_.pk])).content
+    [file] = kept_files(settings)
+    assert file.read_bytes() == first
+    send_response(round_, org)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.get(reverse("results:pdf", args=[round_.pk])).content
+    # One file a round, kind and view: the new one, and the old one is gone.
+    [file] = kept_files(settings)
+    assert file.read_bytes() == second != first
+
+
+def test_a_kept_download_whose_file_went_missing_is_built_again(
+    client, settings, facilitator, partnership, instrument
+):
+    round_, _ = closed_round(partnership, instrument, {"Alpha Trust": (6, "333333")})
+    client.force_login(facilitator)
+    first = client.get(reverse("results:xlsx", args=[round_.pk]))
+    for file in kept_files(settings):
+        file.unlink()
+    again = client.get(reverse("results:xlsx", args=[round_.pk]))
+    assert again.status_code == 200 and again.content.startswith(b"PK")
+    assert len(kept_files(settings)) == 1 and first.status_code == 200
+
+
+def test_deleting_a_round_deletes_its_kept_downloads(
+    client, settings, facilitator, partnership, instrument
+):
+    round_, _ = closed_round(partnership, instrument, {"Alpha Trust": (6, "333333")})
+    client.force_login(facilitator)
+    for name in ("results:pdf", "results:xlsx"):
+        assert client.get(reverse(name, args=[round_.pk])).status_code == 200
+    assert len(kept_files(settings)) == 2
+    round_.delete()
+    assert kept_files(settings) == [] and not KeptDownload.objects.exists()
+
+
+def test_a_round_closed_on_its_date_has_its_downloads_built_by_the_results_app(
+    partnership, instrument, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
+    send_response(round_, add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST))
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=round_.opens_on - datetime.timedelta(days=40),
+        closes_on=round_.opens_on - datetime.timedelta(days=1),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("close_rounds", stdout=io.StringIO())
+    kept = KeptDownload.objects.filter(round=round_)
+    assert sorted(kept.values_list("kind", flat=True)) == ["pdf", "xlsx"]
+
+
+def test_a_board_report_built_before_the_closing_date_is_built_again_after_it(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument)
+    org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
+    for _ in range(5):
+        send_response(round_, org)
+    client.force_login(facilitator)
+    before = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
+    assert "Results appear when the round closes" in before
+    # The date passes; `close_rounds` has not recorded the closing yet.
+    Round.objects.filter(pk=round_.pk).update(
+        opens_on=round_.opens_on - datetime.timedelta(days=40),
+        closes_on=round_.opens_on - datetime.timedelta(days=1),
+    )
+    after = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
+    assert "Results appear when the round closes" not in after
+    assert Round.objects.get(pk=round_.pk).status == Status.OPEN

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from sixways.accounts import audit
 from sixways.design.forms import form_page
-from sixways.rounds.models import Response, Round, Status
+from sixways.rounds.models import Response, Round
 
 from .forms import ImportForm, OrganisationForm, PartnershipForm
 from .models import CHANGERS, Membership, Organisation, Partner, Partnership, Role
@@ -34,9 +34,6 @@ def _partnership(request: HttpRequest, partnership_id: int, *, change: bool) -> 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The partnerships this person works on, each with its rounds, newest first."""
-    # Rounds whose closing date has passed are closed here as well as by `manage.py
-    # close_rounds`, so the list is right even where that command is not scheduled.
-    Round.objects.for_user(request.user).close_due()
     partnerships = list(Partnership.objects.for_user(request.user).select_related("parent"))
     rounds = (
         Round.objects.for_user(request.user)
@@ -76,7 +73,6 @@ def create(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
     partnership = _partnership(request, partnership_id, change=False)
-    partnership.rounds.close_due()
     can_change = (
         Partnership.objects.for_user(request.user, CHANGERS).filter(pk=partnership.pk).exists()
     )
@@ -93,7 +89,7 @@ def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
             "rounds": rounds,
             "due": partnership.next_round_due(),
             "facilitators": partnership.facilitators().order_by("user__email"),
-            "has_closed_rounds": any(r.status == Status.CLOSED for r in rounds),
+            "has_closed_rounds": any(r.is_closed for r in rounds),
             "today": timezone.localdate(),
         },
     )

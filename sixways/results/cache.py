@@ -93,7 +93,7 @@ def figures_key(round_: Round, viewer: Viewer) -> str:
             "open",
             CACHE_VERSION,
             round_.pk,
-            round_.status,
+            round_.current_status,  # an individual round's figures appear at the closing date
             settings.MIN_GROUP_SIZE,
             previous.pk if previous else "",
             previous.closed_at.timestamp() if previous and previous.closed_at else "",

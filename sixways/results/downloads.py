@@ -2,32 +2,34 @@
 change.
 
 They take seconds to build (WeasyPrint lays out every page; xlsxwriter writes each of hundreds
-of thousands of cells), so each is kept in the "downloads" cache (settings.CACHES: a database
-table every worker shares) and served from there. A closed round's results never change (see
-cache.cache_key), so the background worker builds its files when it closes. An open round's
-figures change only when a response is sent (or the agreed response edited), so its files are
-built by the first person to ask after each change and kept for the next; asking again and
-again builds nothing.
+of thousands of cells), so each is kept as a file in Django's default storage (settings.STORAGES,
+a folder under MEDIA_ROOT that every worker shares), recorded by a KeptDownload row (models.py),
+and served from there. A closed round's results never change (see cache.cache_key), so the
+background worker builds its files when it closes. An open round's figures change only when a
+response is sent (or the agreed response edited), so its files are built by the first person to
+ask after each change and kept for the next; asking again and again builds nothing.
 
-Each file has one place in the cache for its round, kind and view (a partner lead's
-organisation or everyone else's, and whether the viewer may see the responses), so nobody is
-ever served a file made for someone who may see more. The place holds the file with what it
-was built from (cache.figures_key): a file is served only while that is still so, and
-replaced otherwise. That includes the organisations' names, the partnership's name and the
-round's title, so a new download always shows the names the pages show now.
+Each file has one row for its round, kind and view (a partner lead's organisation or everyone
+else's, and whether the viewer may see the responses), so nobody is ever served a file made for
+someone who may see more. The row holds what the file was built from (a hash of
+cache.figures_key): a file is served only while that is still so, and replaced otherwise.
+That includes the organisations' names, the partnership's name and the round's title, so a new
+download always shows the names the pages show now. Every file can be built again: one that
+has gone missing is simply built at the next request.
 
-When the retention rules delete a round's answers and comments, its kept files go in the same
-transaction (forget_round), as does this process's results cache. Other workers' results
-caches (each worker's own memory) can no longer be read for that round, as its key has
-changed, and are gone within their hour (settings.CACHES["results"]).
+When the retention rules delete a round's answers and comments, its rows and files go in the
+same transaction (forget_round), as does this process's results cache; deleting a round
+deletes its files too (models._delete_file). Other workers' results caches (each worker's own
+memory) can no longer be read for that round, as its key has changed, and are gone within
+their hour (settings.CACHES["results"]).
 """
 
 import hashlib
 
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router, transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 
 from sixways.accounts.models import RoundRetention
@@ -36,27 +38,48 @@ from sixways.rounds.models import Round, Status
 
 from . import exports, pdf
 from .cache import figures_key, results_cache
+from .models import KeptDownload
 from .presenters import key_points, round_charts
 from .queries import round_results
 from .trend import partnership_trend
 from .types import RoundResults
 from .viewer import Viewer
 
-PDF, XLSX = "pdf", "xlsx"
+PDF, XLSX = KeptDownload.Kind.PDF, KeptDownload.Kind.XLSX
 
 
-def _store():
-    return caches["downloads"]
-
-
-def _prefix(round_id: int) -> str:
-    return f"round-{round_id}:"
-
-
-def _place(round_: Round, viewer: Viewer, kind: str) -> str:
+def _view(viewer: Viewer, kind: str) -> str:
     view = f"lead-{viewer.organisation_id}" if viewer.partner_lead else "all"
-    responses = "responses" if kind == XLSX and viewer.may_download_responses else ""
-    return f"{_prefix(round_.pk)}{kind}:{view}:{responses}"
+    return f"{view}-responses" if kind == XLSX and viewer.may_download_responses else view
+
+
+def _read(held: KeptDownload | None, built_from: str) -> bytes | None:
+    if held is None or held.figures_key != built_from:
+        return None
+    try:
+        with held.file.open("rb") as file:
+            return file.read()
+    except FileNotFoundError:  # removed from the folder: it is built again
+        return None
+
+
+def _keep(round_: Round, kind: str, view: str, built_from: str, content: bytes) -> None:
+    """Save the file under a name of its own, point the round's row at it, then delete the file
+    it replaces once that is committed (a request still reading the old row finds it gone and
+    builds it again rather than failing)."""
+    held = KeptDownload.objects.select_for_update().filter(round=round_, kind=kind, view=view)
+    held = held.first()
+    replaced = held.file.name if held and held.file else None
+    kept = held or KeptDownload(round=round_, kind=kind, view=view)
+    kept.figures_key, kept.built_at = built_from, timezone.now()
+    kept.file.save(f"{kind}-{view}.{kind}", ContentFile(content), save=False)
+    try:
+        kept.save()
+    except Exception:
+        default_storage.delete(kept.file.name)
+        raise
+    if replaced and replaced != kept.file.name:
+        transaction.on_commit(lambda: default_storage.delete(replaced))
 
 
 def report_context(results: RoundResults) -> dict:
@@ -82,13 +105,13 @@ def _build(results: RoundResults, kind: str) -> bytes:
 def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     """The file as this viewer may see it: the kept one while its figures are unchanged,
     otherwise built now and kept."""
-    place = _place(round_, viewer, kind)
+    view = _view(viewer, kind)
     # Read before the results: a response sent in between makes the file newer than this
     # says, so the next request builds once more, rather than keeping a file that is older.
     built_from = hashlib.sha256(figures_key(round_, viewer).encode()).hexdigest()
-    held = _store().get(place)
-    if held is not None and held[0] == built_from:
-        return held[1]
+    held = KeptDownload.objects.filter(round=round_, kind=kind, view=view).first()
+    if (content := _read(held, built_from)) is not None:
+        return content
     results = round_results(round_, viewer)
     if results.cached:
         # Kept results can be up to an hour older than the names read above: work them out
@@ -104,7 +127,7 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
             round_id=round_.pk, answers_deleted_at__isnull=False
         )
         if results.answers_deleted or not deleted.exists():
-            _store().set(place, (built_from, content))
+            _keep(round_, kind, view, built_from, content)
     return content
 
 
@@ -125,23 +148,10 @@ def forget_round(sender, round_: Round, **kwargs) -> None:
     """Delete every kept file of the round, whichever view and figures it was built for.
 
     Connected to accounts.retention.answers_deleted (apps.py), so it runs in the transaction
-    that deletes the answers: the files hold every comment.
+    that deletes the answers: the files hold every comment. Each file goes as its row is
+    deleted (models._delete_file), including those of partner leads who have since left.
     """
-    store = _store()
-    if isinstance(store, DatabaseCache):
-        # One statement for every view's place, including those of partner leads who have
-        # since left the partnership; and every expired file, which is never served but stays
-        # in the table until the cache next culls it, and may hold comments deleted before.
-        key = store.make_and_validate_key(_prefix(round_.pk))
-        pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        connection = connections[router.db_for_write(store.cache_model_class)]
-        table = connection.ops.quote_name(store._table)
-        sql = f"DELETE FROM {table} WHERE cache_key LIKE %s ESCAPE '\\' OR expires < %s"  # noqa: S608 # nosec B608
-        now = connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0))
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [pattern, now])
-    else:
-        store.clear()  # a store that cannot find a round's files: everything can be rebuilt
+    KeptDownload.objects.filter(round=round_).delete()
     # This process's results hold the first comments of each behaviour. They are worked out
     # again in milliseconds, so all go rather than finding every view's key.
     results_cache().clear()

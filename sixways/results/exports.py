@@ -271,7 +271,7 @@ def results_json(results: RoundResults) -> dict:
             "id": round_.pk,
             "title": round_.title,
             "mode": round_.mode,
-            "status": round_.status,
+            "status": round_.current_status,
             "opens_on": round_.opens_on.isoformat(),
             "closes_on": round_.closes_on.isoformat(),
         },

@@ -22,7 +22,7 @@ from sixways.accounts.models import RoundAggregate
 from sixways.instruments.models import Resource
 from sixways.instruments.shape import Shape, shapes
 from sixways.partnerships.models import SECTOR_GROUPS, Organisation
-from sixways.rounds.models import Mode, Response, Round, Status, Tally
+from sixways.rounds.models import Mode, Response, Round, Tally
 
 from . import cache, privacy, scoring
 from .comments import first_comments
@@ -169,7 +169,9 @@ def figures_shown(round_: Round, data: RoundData, decided: privacy.Visibility, k
 
 
 def _closed(round_: Round) -> bool:
-    return round_.status == Status.CLOSED
+    # By the date, as the participant pages refuse answers by it: a round whose closing date
+    # has passed takes no more, whether or not `close_rounds` has recorded its closing yet.
+    return round_.is_closed
 
 
 def _group_name(round_: Round, org: int | None, info: GroupInfo) -> str:

@@ -57,7 +57,10 @@ def _round(request: HttpRequest, round_id: int, *, change: bool) -> Round:
         Round.objects.for_user(request.user, roles).select_related("partnership", "instrument"),
         pk=round_id,
     )
-    round_.close_if_due()
+    if request.method == "POST":
+        # Record a closing date that has passed before changing anything, so the change starts
+        # from the status the pages showed (current_status). Reading a page writes nothing.
+        round_.close_if_due()
     return round_
 
 
@@ -119,7 +122,7 @@ def create(request: HttpRequest, partnership_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
-    if round_.status != Status.DRAFT:
+    if round_.current_status != Status.DRAFT:
         return _wrong_status(request, round_, "A round can only be changed before it opens.")
     form = RoundForm(
         request.POST if request.method == "POST" else None,
@@ -231,7 +234,7 @@ def _led_organisation(user, round_: Round) -> int | None:
 @require_http_methods(["GET", "POST"])
 def open_round(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
-    if round_.status != Status.DRAFT:
+    if round_.current_status != Status.DRAFT:
         return _wrong_status(request, round_, "This round has already been opened.")
     problem = ""
     if round_.closes_on < timezone.localdate():
@@ -258,7 +261,7 @@ def open_round(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def close(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
-    if round_.status != Status.OPEN:
+    if round_.current_status != Status.OPEN:
         return _wrong_status(request, round_, "This round is not open.")
     form = CloseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -279,7 +282,7 @@ def close(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reopen(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
-    if round_.status != Status.CLOSED:
+    if round_.current_status != Status.CLOSED:
         return _wrong_status(request, round_, "This round is not closed.")
     form = ReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -309,9 +312,9 @@ def invite_people(request: HttpRequest, round_id: int) -> HttpResponse:
         return _wrong_status(
             request, round_, "In a collective round, you record the agreed answers yourself."
         )
-    if round_.status == Status.DRAFT:
+    if round_.current_status == Status.DRAFT:
         return _wrong_status(request, round_, "Open the round before inviting people.")
-    if round_.status == Status.CLOSED:
+    if round_.current_status == Status.CLOSED:
         return _wrong_status(request, round_, "This round has closed. Reopen it to invite people.")
     organisational = round_.mode == Mode.ORGANISATIONAL
     form = InviteForm(
@@ -378,7 +381,7 @@ def links(request: HttpRequest, round_id: int) -> HttpResponse:
         organisation = next(
             (o for o in organisations if str(o.pk) == request.POST.get("organisation")), None
         )
-        if organisation is None or round_.status != Status.OPEN:
+        if organisation is None or round_.current_status != Status.OPEN:
             return redirect("rounds:links", round_.pk)
         existed = Invitation.objects.filter(
             round=round_, organisation=organisation, kind=_link_kind(round_)
@@ -416,7 +419,7 @@ def links(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
-    if round_.status != Status.OPEN:
+    if round_.current_status != Status.OPEN:
         return _wrong_status(request, round_, "Reminders can only be sent while a round is open.")
     if request.method == "POST":
         deliveries = queue_reminders(round_)
@@ -451,7 +454,7 @@ def emails(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
     failed = list(failed_deliveries(round_))
     if request.method == "POST":
-        if round_.status != Status.OPEN:
+        if round_.current_status != Status.OPEN:
             return _wrong_status(request, round_, "Emails can only be sent while a round is open.")
         with transaction.atomic():
             retries = [
@@ -478,7 +481,7 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=True)
     if round_.mode != Mode.COLLECTIVE:
         return _wrong_status(request, round_, "Only a collective round has agreed answers.")
-    if round_.status != Status.OPEN:
+    if round_.current_status != Status.OPEN:
         return _wrong_status(
             request, round_, "Agreed answers can only be recorded while the round is open."
         )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from sixways.instruments.models import Instrument, Option, Question, Section
 from sixways.partnerships.models import Organisation, Partnership
 
+from .signals import round_closed
 from .tokens import derive_token, hash_token
 
 
@@ -68,8 +69,25 @@ class Round(models.Model):
         return self.title
 
     @property
+    def current_status(self) -> str:
+        """The status as it stands today. A round closes at the end of its closing date: that
+        is recorded (status, closing time, event) by `manage.py close_rounds` or the next change
+        a facilitator makes, but the pages, answering and the results follow the date from the
+        moment it passes, so that reading a page never writes."""
+        if self.status == Status.OPEN and timezone.localdate() > self.closes_on:
+            return Status.CLOSED
+        return self.status
+
+    def get_current_status_display(self) -> str:
+        return Status(self.current_status).label
+
+    @property
     def is_open(self) -> bool:
-        return self.status == Status.OPEN
+        return self.current_status == Status.OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        return self.current_status == Status.CLOSED
 
     @property
     def individual(self) -> bool:
@@ -78,7 +96,7 @@ class Round(models.Model):
     @property
     def accepting_answers(self) -> bool:
         """Open, and its closing date has not passed (rounds close at the end of that day)."""
-        return self.status == Status.OPEN and timezone.localdate() <= self.closes_on
+        return self.is_open
 
     def _closing_day_end(self) -> datetime.datetime:
         end = datetime.datetime.combine(self.closes_on, datetime.time(23, 59, 59))
@@ -103,11 +121,8 @@ class Round(models.Model):
         for name, value in fields.items():
             setattr(self, name, value)
         if self.status == Status.CLOSED:
-            # Its results cannot change now: have the board report and workbook built in the
-            # background, ready before anyone asks for them.
-            from .tasks import build_result_downloads  # the tasks module imports this one
-
-            transaction.on_commit(lambda: build_result_downloads.enqueue(self.pk))
+            # Its results cannot change now: tell whoever keeps anything built from them.
+            transaction.on_commit(lambda: round_closed.send(sender=Round, round_=self))
 
     def open(self, user=None) -> None:
         """Start taking answers. A round opened before its planned date opens today."""

@@ -13,7 +13,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Delivery, Response, Status
+from .models import Delivery, Response
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def send_delivery(delivery_id: int) -> str:
         "invitation__round__partnership", "invitation__organisation"
     ).get(pk=delivery_id)
     invitation = delivery.invitation
-    if invitation.round.status != Status.OPEN:
+    if not invitation.round.is_open:
         _give_up(
             delivery,
             "The round had closed before this email could be sent",
@@ -99,14 +99,3 @@ def queue(deliveries: list[Delivery]) -> None:
     """Hand the emails to the worker. Call after the deliveries are committed."""
     for delivery in deliveries:
         send_delivery.enqueue(delivery.pk)
-
-
-@task()
-def build_result_downloads(round_id: int) -> str:
-    """Build a closed round's board report and workbook once and keep them, so downloading
-    them takes no time (sixways/results/downloads.py). Safe to run twice: a kept file is not
-    built again."""
-    # Results read rounds, not the other way round: import them only when the task runs.
-    from sixways.results.downloads import build_for_round
-
-    return build_for_round(round_id)

@@ -57,8 +57,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
     ):
         return _link_not_valid(request)
     round_ = invitation.round
-    round_.close_if_due()
-    if round_.status == Status.CLOSED:
+    if round_.is_closed:
         return _round_closed(request, round_)
     if invitation.kind == Invitation.Kind.SHARED:
         return _start_shared(request, invitation)

@@ -5,8 +5,8 @@ from sixways.rounds.models import Round
 
 class Command(BaseCommand):
     help = (
-        "Close every open round whose closing date has passed. Schedule it shortly after "
-        "midnight; pages also close such rounds when they are next opened."
+        "Record the closing of every open round whose closing date has passed. Schedule it "
+        "shortly after midnight: pages treat such rounds as closed but never write."
     )
 
     def handle(self, *args, **options):
