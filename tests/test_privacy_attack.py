@@ -44,7 +44,8 @@ from lxml import html
 
 from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import SECTOR_GROUPS, Sector
-from sixways.rounds.models import Invitation, Response, save_section, submit
+from sixways.rounds.answering import save_section, submit
+from sixways.rounds.models import Invitation, Response
 from tests.conftest import add_organisation, make_round, make_user
 
 # Beyond this many ways of sharing out the rows, the attacker solves equations instead.
