@@ -459,8 +459,8 @@ def section_fields(names: list[str], value: str = "yes", action: str = "continue
 def start(client: Client, token: str) -> Reply:
     """Open the link (which sets the CSRF cookie) and press Start (which sets the session)."""
     page = client.get(f"/p/{token}/")
-    if page.status != 200:
-        return page
+    if page.status != 200 or "csrfmiddlewaretoken" not in page.text:
+        return page  # not found, or already sent: nothing to press
     return client.post(f"/p/{token}/")
 
 

@@ -163,6 +163,10 @@ def test_a_server_killed_mid_burst_keeps_every_sent_response_and_drafts_resume(
         """Open the link again: the draft resumes where it stopped; then send it."""
         person = Client(second.base)
         reply = start(person, token)
+        if reply.status == 200 and "Your answers were sent" in reply.text:
+            # Sent as the server died, before its reply left: the link says so, with no form.
+            person.close()
+            return SENT, SENT
         where = reply.location
         if where == "/respond/6/":
             reply = person.post("/respond/6/", last_page)
