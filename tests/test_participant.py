@@ -63,6 +63,21 @@ def test_the_whole_journey_works_without_javascript(client, link):
     assert set(saved.answers.values_list("option__key", flat=True)) == {"sometimes"}
 
 
+def test_a_comment_reads_on_the_check_page_as_it_was_typed(client, link):
+    start(client, link)
+    answer_all(client)
+    typed = 'We said "<b>no</b>" & meant it'
+    client.post(reverse("rounds:section", args=[2]), section_data(2, "yes", comment=typed))
+    check = client.get(reverse("rounds:check")).content.decode()
+    # Escaped once: a browser shows the text as typed, and no markup of ours shows as text.
+    assert (
+        '<span class="sixways-comment">We said &#34;&lt;b&gt;no&lt;/b&gt;&#34; &amp; meant it</span>'
+        in check
+    )
+    assert "&lt;span" not in check
+    assert "&amp;lt;" not in check
+
+
 def test_opening_a_link_changes_nothing(client, link):
     # Mail scanners open links before people do.
     for _ in range(3):
