@@ -201,7 +201,7 @@ def pdf_text(content: bytes) -> str:
 
 
 def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
-    client, facilitator, partnership, instrument, monkeypatch
+    client, facilitator, partnership, instrument, monkeypatch, settings
 ):
     # Organisational: an open individual round shows no figures to download.
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
@@ -231,6 +231,9 @@ def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
     assert "Alpha Hospitals" in renamed and "Alpha Trust" not in renamed and len(built) == 3
     report()
     assert len(built) == 3
+    # Run at another address, its links must say so.
+    settings.SITE_URL = "http://127.0.0.1:8041"
+    assert "http://127.0.0.1:8041/help/scores/" in pdf_text(report()) and len(built) == 4
 
     before = load_workbook(
         io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content)

@@ -108,7 +108,10 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     view = _view(viewer, kind)
     # Read before the results: a response sent in between makes the file newer than this
     # says, so the next request builds once more, rather than keeping a file that is older.
-    built_from = hashlib.sha256(figures_key(round_, viewer).encode()).hexdigest()
+    # The service's address is part of it too: the board report links back to the service, so
+    # a file built while it ran at another address is built again.
+    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}"
+    built_from = hashlib.sha256(built_from.encode()).hexdigest()
     held = KeptDownload.objects.filter(round=round_, kind=kind, view=view).first()
     if (content := _read(held, built_from)) is not None:
         return content
