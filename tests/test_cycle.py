@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sixways.partnerships.models import Membership, Organisation, Partner
 from sixways.rounds.answering import submit
-from sixways.rounds.models import Invitation, Mode, Response, Round, RoundEvent, Status
+from sixways.rounds.models import Delivery, Invitation, Mode, Response, Round, RoundEvent, Status
 from tests.conftest import ALL_YES, make_round, section_data, send_response
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")
@@ -388,6 +388,27 @@ def test_the_worker_drains_the_queue(client, facilitator, open_round, organisati
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2
     page = client.get(reverse("rounds:detail", args=[open_round.pk])).content.decode()
     assert "Emails: 2 sent." in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_round_page_says_when_emails_wait_too_long(
+    client, facilitator, open_round, organisations, settings
+):
+    """With no worker running, queued emails never go: after a few minutes the page says so."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    open_round.organisations.set(organisations)
+    client.force_login(facilitator)
+    client.post(
+        reverse("rounds:invite", args=[open_round.pk]),
+        {"organisation": organisations[0].pk, "emails": "x@council.example"},
+    )
+    page = client.get(reverse("rounds:detail", args=[open_round.pk])).content.decode()
+    assert "1 waiting to be sent" in page
+    assert "Emails are waiting longer than they should" not in page
+
+    Delivery.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    page = client.get(reverse("rounds:detail", args=[open_round.pk])).content.decode()
+    assert "Emails are waiting longer than they should" in page
 
 
 def test_a_collective_rounds_agreed_answers_are_recorded_by_a_facilitator(

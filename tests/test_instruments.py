@@ -31,7 +31,7 @@ def test_it_explains_question_3_4_in_a_hint(instrument):
     assert "Answer Yes if you make decisions together" in Question.objects.get(key="3.4").hint
 
 
-@pytest.mark.skipif(not SEED.exists(), reason="shared/seeds is not beside this checkout")
+@pytest.mark.skipif(not SEED.exists(), reason="the source documents are not beside this checkout")
 def test_it_keeps_every_question_word_for_word(instrument):
     seed = SEED.read_text()
     # In the seed each question is a numbered line followed by the four empty answer cells.

@@ -1,4 +1,4 @@
-"""Nothing sent is lost or doubled: under a burst, a crash, an outage and a race (QUALITY.md).
+"""Nothing sent is lost or doubled: under a burst, a crash, an outage and a race.
 
 These tests serve the app with gunicorn in its own process group, as production does, against
 a private database of the same kind as the suite's: a SQLite file (WAL, IMMEDIATE transactions,

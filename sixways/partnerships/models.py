@@ -31,7 +31,7 @@ class Sector(models.TextChoices):
     OTHER = "other", "Other"
 
 
-# The broad groups PRODUCT.md compares for spread between sectors.
+# The broad groups whose scores are compared for spread between sectors.
 SECTOR_GROUPS = {
     Sector.ICB: "NHS",
     Sector.NHS_TRUST: "NHS",
@@ -45,7 +45,7 @@ SECTOR_GROUPS = {
 
 
 # Which level of partnership each level may sit inside: a place inside a system, a
-# neighbourhood inside a place (PRODUCT.md). A system stands on its own.
+# neighbourhood inside a place. A system stands on its own.
 PARENT_LEVELS = {
     Level.SYSTEM: (),
     Level.ICP: (Level.SYSTEM,),

@@ -18,7 +18,7 @@ class Viewer:
 
     @property
     def sees_every_organisation(self) -> bool:
-        # A partner lead sees the partnership and their own organisation (QUALITY.md).
+        # A partner lead sees the partnership and their own organisation.
         return not self.partner_lead
 
     @property

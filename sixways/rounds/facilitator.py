@@ -41,6 +41,7 @@ from .forms import (
 from .invitations import (
     EMAILED_KINDS,
     awaiting_reminder,
+    email_summary,
     failed_deliveries,
     invite,
     organisation_link,
@@ -198,11 +199,6 @@ def progress(round_: Round, only_organisation: int | None = None) -> dict:
 def detail(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=False)
     can_change = Round.objects.for_user(request.user, CHANGERS).filter(pk=round_.pk).exists()
-    emails = dict(
-        Delivery.objects.filter(invitation__round=round_)
-        .values_list("state")
-        .annotate(n=Count("id"))
-    )
     return render(
         request,
         "rounds/manage/detail.jinja",
@@ -210,7 +206,7 @@ def detail(request: HttpRequest, round_id: int) -> HttpResponse:
             "round": round_,
             "can_change": can_change,
             "progress": progress(round_, _led_organisation(request.user, round_)),
-            "emails": emails,
+            "emails": email_summary(round_),
             "failed": failed_deliveries(round_).count() if can_change else 0,
             "events": round_.events.select_related("user"),
             "organisations": round_.organisations.all(),

@@ -15,9 +15,36 @@ from sixways.partnerships.models import Organisation
 
 from .models import Delivery, Invitation, Mode, Response, Round
 
-# The same person is reminded at most once in this time (QUALITY.md: not more than once a day).
+# The same person is reminded at most once in this time: never more than once a day.
 REMINDER_GAP = datetime.timedelta(days=1)
+# The worker takes each email within seconds, so one still waiting after this long means the
+# worker is not running or cannot reach the mail server: the round page says so.
+EMAILS_LATE_AFTER = datetime.timedelta(minutes=2)
+WAITING = (Delivery.State.QUEUED, Delivery.State.SENDING)
 EMAILED_KINDS = (Invitation.Kind.PERSONAL, Invitation.Kind.ORGANISATIONAL)
+
+
+def email_summary(round_: Round) -> dict:
+    """How many of the round's emails were sent, are waiting or failed, and whether any has
+    waited for longer than it should. One query."""
+    rows = (
+        Delivery.objects.filter(invitation__round=round_)
+        .values_list("state")
+        .annotate(n=models.Count("id"), oldest=models.Min("created_at"))
+    )
+    counts, waiting_since = {}, None
+    for state, n, oldest in rows:
+        counts[state] = n
+        if state in WAITING:
+            waiting_since = min(oldest, waiting_since or oldest)
+    return {
+        "any": bool(counts),
+        "sent": counts.get(Delivery.State.SENT, 0),
+        "waiting": sum(counts.get(state, 0) for state in WAITING),
+        "failed": counts.get(Delivery.State.FAILED, 0),
+        "late": waiting_since is not None
+        and waiting_since < timezone.now() - EMAILS_LATE_AFTER,
+    }
 
 
 def organisation_link(round_: Round, organisation: Organisation) -> Invitation:
