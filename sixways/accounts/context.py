@@ -3,8 +3,9 @@
 from django.conf import settings
 
 from sixways.design.forms import error_list
+from sixways.partnerships.roles import needs_two_factor
 
-from .middleware import has_two_factor, needs_two_factor
+from .middleware import has_two_factor
 
 
 def accounts(request) -> dict:

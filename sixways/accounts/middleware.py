@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 
-from sixways.partnerships.models import Membership, Role
+from sixways.partnerships.roles import needs_two_factor
 
 logger = logging.getLogger("sixways.security")
 
@@ -28,13 +28,6 @@ TWO_FACTOR_SET_UP_VIEWS = {
     "accounts:sign-in",
     "account_login",
 }
-
-
-def needs_two_factor(user) -> bool:
-    """Service administrators and facilitators: they can see and change a partnership."""
-    if user.is_staff or user.is_superuser:
-        return True
-    return Membership.objects.filter(user=user, role=Role.FACILITATOR).exists()
 
 
 def has_two_factor(user) -> bool:

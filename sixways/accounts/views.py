@@ -20,11 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sixways.design.forms import form_page
-from sixways.partnerships.models import CHANGERS, Membership, Partnership, Role
+from sixways.partnerships.models import Membership, Partnership, Role
+from sixways.partnerships.roles import CHANGERS, needs_two_factor
 
 from . import audit, emails, privacy
 from .forms import CreateAccountForm, InvitationForm, RoleForm
-from .middleware import has_two_factor, needs_two_factor
+from .middleware import has_two_factor
 from .models import QueuedEmail, RoleInvitation
 
 

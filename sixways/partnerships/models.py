@@ -71,7 +71,7 @@ class PartnershipQuerySet(models.QuerySet):
         """The partnerships this person works on, in one of `roles` if given (any role if not).
 
         Anyone else's are simply not there, so views answer 404 rather than revealing them.
-        Pass `roles=CHANGERS` for anything that changes data: observers can only read.
+        Pass `roles=CHANGERS` (from `roles`) for anything that changes data: observers only read.
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -181,10 +181,6 @@ class Role(models.TextChoices):
     FACILITATOR = "facilitator", "Facilitator"
     PARTNER_LEAD = "partner-lead", "Partner lead"
     OBSERVER = "observer", "Observer"
-
-
-# Who may change a partnership's data (rounds, partners, links). Everyone else only reads.
-CHANGERS = (Role.FACILITATOR,)
 
 
 class Membership(models.Model):

@@ -20,7 +20,8 @@ from sixways.design.forms import form_page
 from sixways.rounds.models import Response, Round
 
 from .forms import ImportForm, OrganisationForm, PartnershipForm
-from .models import CHANGERS, Membership, Organisation, Partner, Partnership, Role
+from .models import Membership, Organisation, Partner, Partnership, Role
+from .roles import CHANGERS
 
 
 def _partnership(request: HttpRequest, partnership_id: int, *, change: bool) -> Partnership:

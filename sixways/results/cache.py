@@ -10,9 +10,8 @@ from django.core.cache import caches
 from django.db.models import Count, Max
 
 from sixways.accounts.models import RoundRetention
+from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Response, Round, Status
-
-from .viewer import Viewer
 
 # Bump when RoundResults changes shape, so no process reads an older pickled one.
 CACHE_VERSION = 2  # 2: small organisations pooled (docs/adr/0008)
@@ -53,7 +52,6 @@ def cache_key(round_: Round, previous: Round | None, viewer: Viewer) -> str | No
         .values_list("answers_deleted_at", flat=True)
         .first()
     )
-    view = f"lead-{viewer.organisation_id}" if viewer.partner_lead else "all"
     parts = [
         "results",
         CACHE_VERSION,
@@ -63,7 +61,7 @@ def cache_key(round_: Round, previous: Round | None, viewer: Viewer) -> str | No
         settings.MIN_GROUP_SIZE,
         previous.pk if previous else "",
         previous.closed_at.timestamp() if previous and previous.closed_at else "",
-        view,
+        viewer.view,
     ]
     return ":".join(str(part) for part in parts)
 
@@ -97,7 +95,7 @@ def figures_key(round_: Round, viewer: Viewer) -> str:
             settings.MIN_GROUP_SIZE,
             previous.pk if previous else "",
             previous.closed_at.timestamp() if previous and previous.closed_at else "",
-            f"lead-{viewer.organisation_id}" if viewer.partner_lead else "all",
+            viewer.view,
         ]
     )
     return repr((figures, round_.partnership.name, round_.title, round_.mode, sent))

@@ -61,7 +61,7 @@ def _author(results: RoundResults):
     def by(org: int | None) -> str | None:
         if not results.visibility.organisation_shown(org):
             return privacy.POOL_NAME if viewer.sees_every_organisation else None
-        if not (viewer.sees_every_organisation or org == viewer.organisation_id):
+        if not viewer.sees_organisation(org):
             return None
         return names.get(org)
 

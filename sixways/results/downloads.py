@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from sixways.accounts.models import RoundRetention
 from sixways.partnerships.models import Role
+from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Round, Status
 
 from . import exports, pdf
@@ -43,14 +44,16 @@ from .presenters import key_points, round_charts
 from .queries import round_results
 from .trend import partnership_trend
 from .types import RoundResults
-from .viewer import Viewer
 
 PDF, XLSX = KeptDownload.Kind.PDF, KeptDownload.Kind.XLSX
 
 
 def _view(viewer: Viewer, kind: str) -> str:
-    view = f"lead-{viewer.organisation_id}" if viewer.partner_lead else "all"
-    return f"{view}-responses" if kind == XLSX and viewer.may_download_responses else view
+    return (
+        f"{viewer.view}-responses"
+        if kind == XLSX and viewer.may_download_responses
+        else viewer.view
+    )
 
 
 def _read(held: KeptDownload | None, built_from: str) -> bytes | None:

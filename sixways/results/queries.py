@@ -22,6 +22,7 @@ from sixways.accounts.models import RoundAggregate
 from sixways.instruments.models import Resource
 from sixways.instruments.shape import Shape, shapes
 from sixways.partnerships.models import SECTOR_GROUPS, Organisation
+from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Mode, Response, Round, Tally
 
 from . import cache, privacy, scoring
@@ -35,7 +36,6 @@ from .types import (
     NoAnswers,
     RoundResults,
 )
-from .viewer import Viewer
 
 SUBMITTED = Response.State.SUBMITTED
 NO_ORGANISATION = "No organisation given"
@@ -310,7 +310,7 @@ def _organisations(round_, data, computed, visibility, viewer) -> list[GroupResu
     organisation (a row that says it is pooled, if it is)."""
     rows = []
     for org, info in data.groups.items():
-        own = viewer.partner_lead and org is not None and org == viewer.organisation_id
+        own = viewer.partner_lead and viewer.sees_organisation(org)
         shown = visibility.organisation_shown(org)
         if not (own if viewer.partner_lead else shown):
             continue

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from sixways.instruments.models import Option, Question, Resource, Section
+from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Mode, Round
 
 from . import privacy, scoring
-from .viewer import Viewer
 
 # Questions 1.3 and 1.4 ask the same thing of "you" and of "your partners".
 SELF_QUESTION, PARTNERS_QUESTION = "1.3", "1.4"

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from sixways.partnerships.models import Partnership
+from sixways.partnerships.roles import viewer_for
 from sixways.rounds.models import Round
 
 from . import downloads, exports, slides
@@ -16,7 +17,6 @@ from .comments import COMMENTS_PER_PAGE, comment_page
 from .presenters import key_points, round_charts, trend_charts
 from .queries import round_results
 from .trend import partnership_trend
-from .viewer import viewer_for
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +31,7 @@ def _round(request: HttpRequest, round_id: int) -> Round:
 
 def _results(request: HttpRequest, round_id: int):
     round_ = _round(request, round_id)
-    return round_, round_results(round_, viewer_for(request.user, round_))
+    return round_, round_results(round_, viewer_for(request.user, round_.partnership_id))
 
 
 @require_safe
@@ -128,7 +128,7 @@ def _not_available(request, round_, results, message: str, status: int) -> HttpR
 @login_required
 def report_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id)
-    content = downloads.kept(round_, viewer_for(request.user, round_), downloads.PDF)
+    content = downloads.kept(round_, viewer_for(request.user, round_.partnership_id), downloads.PDF)
     return _attachment(content, "application/pdf", _filename(round_, "board-report.pdf"))
 
 
@@ -145,7 +145,9 @@ def summary_pptx(request: HttpRequest, round_id: int) -> HttpResponse:
 @login_required
 def results_xlsx(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id)
-    content = downloads.kept(round_, viewer_for(request.user, round_), downloads.XLSX)
+    content = downloads.kept(
+        round_, viewer_for(request.user, round_.partnership_id), downloads.XLSX
+    )
     return _attachment(content, XLSX, _filename(round_, "results.xlsx"))
 
 

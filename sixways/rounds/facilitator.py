@@ -24,7 +24,8 @@ from sixways.accounts import audit
 from sixways.design.forms import form_page
 from sixways.instruments.loading import current
 from sixways.instruments.models import Option, Question, Section
-from sixways.partnerships.models import CHANGERS, Membership, Organisation, Partnership, Role
+from sixways.partnerships.models import Organisation, Partnership
+from sixways.partnerships.roles import CHANGERS, Viewer, viewer_for
 
 from . import tasks
 from .agreed import Conflict, agreed_response, save_agreed
@@ -148,10 +149,10 @@ def edit(request: HttpRequest, round_id: int) -> HttpResponse:
     )
 
 
-def progress(round_: Round, only_organisation: int | None = None) -> dict:
+def progress(round_: Round, viewer: Viewer) -> dict:
     """Per organisation: how many were invited, started and sent answers. Counts only:
-    never who answered what. A partner lead (only_organisation) sees their own organisation's
-    row and the partnership's totals; the template shows small counts as "Fewer than K"."""
+    never who answered what. A partner lead sees their own organisation's row and the
+    partnership's totals; the template shows small counts as "Fewer than K"."""
     invited = dict(
         Invitation.objects.filter(round=round_, kind__in=EMAILED_KINDS)
         .exclude(email="")
@@ -190,39 +191,28 @@ def progress(round_: Round, only_organisation: int | None = None) -> dict:
             },
         )
     totals = {key: sum(r[key] for r in rows) for key in ("invited", "started", "sent")}
-    if only_organisation is not None:
-        rows = [r for r in rows if r.get("organisation") == only_organisation]
+    rows = [r for r in rows if viewer.sees_organisation(r.get("organisation"))]
     return {"rows": rows, "totals": totals}
 
 
 @login_required
 def detail(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id, change=False)
-    can_change = Round.objects.for_user(request.user, CHANGERS).filter(pk=round_.pk).exists()
+    viewer = viewer_for(request.user, round_.partnership_id)
+    can_change = viewer.may_change
     return render(
         request,
         "rounds/manage/detail.jinja",
         {
             "round": round_,
             "can_change": can_change,
-            "progress": progress(round_, _led_organisation(request.user, round_)),
+            "progress": progress(round_, viewer),
             "emails": email_summary(round_),
             "failed": failed_deliveries(round_).count() if can_change else 0,
             "events": round_.events.select_related("user"),
             "organisations": round_.organisations.all(),
             "today": timezone.localdate(),
         },
-    )
-
-
-def _led_organisation(user, round_: Round) -> int | None:
-    """The organisation a partner lead of this round's partnership speaks for, else None."""
-    return (
-        Membership.objects.filter(
-            user=user, partnership_id=round_.partnership_id, role=Role.PARTNER_LEAD
-        )
-        .values_list("organisation", flat=True)
-        .first()
     )
 
 

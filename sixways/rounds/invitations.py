@@ -42,8 +42,7 @@ def email_summary(round_: Round) -> dict:
         "sent": counts.get(Delivery.State.SENT, 0),
         "waiting": sum(counts.get(state, 0) for state in WAITING),
         "failed": counts.get(Delivery.State.FAILED, 0),
-        "late": waiting_since is not None
-        and waiting_since < timezone.now() - EMAILS_LATE_AFTER,
+        "late": waiting_since is not None and waiting_since < timezone.now() - EMAILS_LATE_AFTER,
     }
 
 
