@@ -8,13 +8,15 @@ VENV := .venv/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run install test test-fast lint format browser-deps worker clean bench
+.PHONY: run install test test-fast coverage lint format browser-deps worker clean bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-install: $(UV)
+# Everything the service and its tests need: the locked Python and npm packages, and Debian's
+# Chromium for the browser tests. Testing itself installs nothing.
+install: $(UV) browser-deps
 	$(UV) sync --frozen --quiet
 	npm ci --no-audit --no-fund --loglevel=error
 
@@ -34,11 +36,16 @@ browser-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
-test: install browser-deps
+test: install
 	$(VENV)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 test-fast: install
 	$(VENV)/pytest -n auto --dist worksteal -m "not browser" $(PYTEST_ARGS)
+
+# Which lines the tests (browser ones included) run: a summary here, the detail in htmlcov/.
+coverage: install
+	$(VENV)/pytest -n auto --dist worksteal --cov=sixways --cov-report=term:skip-covered \
+	  --cov-report=html $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/ruff check .
@@ -63,4 +70,4 @@ worker: install
 	DEBUG=1 $(VENV)/python manage.py db_worker
 
 clean:
-	rm -rf .venv .tools node_modules staticfiles db.sqlite3*
+	rm -rf .venv .tools node_modules staticfiles db.sqlite3* htmlcov .coverage

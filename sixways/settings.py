@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.microsoft",
+    "sixways.core",
     "sixways.instruments",
     "sixways.partnerships",
     "sixways.rounds",

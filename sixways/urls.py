@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.urls import include, path
 
 from sixways.accounts import privacy
-from sixways.design import session
+from sixways.rounds import session
 
 
 def page(template: str, facts=None):

@@ -22,8 +22,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
 from django.utils import timezone
 
-from sixways.accounts import audit
 from sixways.accounts.models import RoleInvitation
+from sixways.core import audit
 from sixways.partnerships.models import Partnership, Role
 from sixways.results.models import KeptDownload
 from sixways.rounds.models import Comment, Invitation, Response, Status

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sixways.accounts.models import AuditEntry, QueuedEmail, RoleInvitation
+from sixways.accounts.models import QueuedEmail, RoleInvitation
+from sixways.core.models import AuditEntry
 from sixways.partnerships.models import Membership, Role
 from tests.conftest import PASSWORD, make_user
 
@@ -219,7 +220,7 @@ def test_only_the_partnerships_facilitators_read_its_activity_log(
 
 
 def test_the_audit_api_records_who_what_when_and_on_what(rf, facilitator, partnership):
-    from sixways.accounts import audit
+    from sixways.core import audit
 
     request = rf.post("/")
     request.user = facilitator

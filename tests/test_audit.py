@@ -9,8 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sixways.accounts import audit
-from sixways.accounts.models import AuditEntry
+from sixways.core import audit
+from sixways.core.models import AuditEntry
 from sixways.partnerships.models import Membership, Partnership, Role
 from sixways.rounds.models import Delivery, Mode, Round, Status
 from tests.conftest import ALL_YES, make_round, make_user

@@ -17,14 +17,26 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from sixways.accounts import audit, privacy
-from sixways.accounts.models import AuditEntry, RoleInvitation, RoundAggregate, RoundRetention
+from sixways.accounts import privacy
+from sixways.accounts.models import RoleInvitation
 from sixways.accounts.retention import apply_retention
 from sixways.accounts.tasks import apply_retention_task
+from sixways.core import audit
+from sixways.core.models import AuditEntry
 from sixways.instruments.models import Option, Question
 from sixways.partnerships.models import Membership, Role, Sector
 from sixways.results.models import KeptDownload
-from sixways.rounds.models import Answer, Comment, Invitation, Mode, Response, Status, Tally
+from sixways.rounds.models import (
+    Answer,
+    Comment,
+    Invitation,
+    Mode,
+    Response,
+    RoundAggregate,
+    RoundRetention,
+    Status,
+    Tally,
+)
 from sixways.rounds.tally import rebuild_tally
 from tests.conftest import add_organisation, make_round, make_user, send_response
 

@@ -9,11 +9,12 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from sixways.core import audit
+from sixways.core.models import AuditEntry
 from sixways.partnerships.models import Membership
 from sixways.rounds.models import Invitation
 
-from . import audit
-from .models import AuditEntry, QueuedEmail, RoleInvitation
+from .models import QueuedEmail, RoleInvitation
 
 
 def notice() -> dict:

@@ -1,13 +1,8 @@
-"""Retention: what outlives its purpose is removed, while the figures for trends stay.
+"""The daily retention run: what outlives its purpose is removed.
 
-- INVITATION_EMAIL_RETENTION_DAYS after a round closes, the email addresses its personal
-  participant links were sent to are removed; unaccepted invitations to a role that expired
-  that long ago go too.
-- ANSWER_RETENTION_DAYS after a round closes, its individual answers and comments are deleted.
-  First each organisation's totals per behaviour are kept in RoundAggregate, which is enough to
-  work out every behaviour score, organisation score, spread and change between rounds.
-  Whatever keeps copies of them (the results' kept board reports and workbooks) deletes them
-  in the same transaction, on the answers_deleted signal.
+A round's email addresses and, later, its answers and comments go under the rules in
+`rounds.retention`; invitations to a role that were never accepted go
+INVITATION_EMAIL_RETENTION_DAYS after they expired.
 
 Run daily: `manage.py apply_retention` (cron) or the `apply_retention_task` task.
 """
@@ -15,81 +10,22 @@ Run daily: `manage.py apply_retention` (cron) or the `apply_retention_task` task
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Sum
-from django.dispatch import Signal
 from django.utils import timezone
 
-from sixways.rounds.models import Answer, Comment, Invitation, Response, Round, Status, Tally
+from sixways.rounds import retention as rounds_retention
 
-from .models import RoleInvitation, RoundAggregate, RoundRetention
-
-# Sent with round_=the round, inside the transaction that deletes its answers and comments.
-# The results app listens: this low-level app does not import it.
-answers_deleted = Signal()
-
-
-def _closed_before(cutoff):
-    return Round.objects.filter(status=Status.CLOSED, closed_at__lt=cutoff)
-
-
-def snapshot(round_: Round) -> int:
-    """Store the round's totals per organisation and behaviour, once."""
-    if RoundAggregate.objects.filter(round=round_).exists():
-        return 0
-    rows = (
-        Answer.objects.filter(response__round=round_, response__state=Response.State.SUBMITTED)
-        .values("response__organisation", "question__section")
-        .annotate(
-            respondents=Count("response", distinct=True),
-            answer_count=Count("id"),
-            score_sum=Sum("option__score"),
-        )
-    )
-    RoundAggregate.objects.bulk_create(
-        RoundAggregate(
-            round=round_,
-            organisation_id=row["response__organisation"],
-            section_id=row["question__section"],
-            respondents=row["respondents"],
-            answer_count=row["answer_count"],
-            score_sum=row["score_sum"],
-        )
-        for row in rows
-    )
-    return len(rows)
+from .models import RoleInvitation
 
 
 def apply_retention(now=None) -> dict[str, int]:
     now = now or timezone.now()
-    done = {"emails_removed": 0, "role_invitations_deleted": 0, "rounds_answers_deleted": 0}
-
-    email_cutoff = now - timedelta(days=settings.INVITATION_EMAIL_RETENTION_DAYS)
-    for round_ in _closed_before(email_cutoff).exclude(retention__emails_removed_at__isnull=False):
-        with transaction.atomic():
-            done["emails_removed"] += (
-                Invitation.objects.filter(round=round_).exclude(email="").update(email="")
-            )
-            RoundRetention.objects.update_or_create(
-                round=round_, defaults={"emails_removed_at": now}
-            )
-    done["role_invitations_deleted"], _ = RoleInvitation.objects.filter(
-        accepted_at__isnull=True, expires_at__lt=email_cutoff
+    emails_removed = rounds_retention.remove_emails(now)
+    cutoff = now - timedelta(days=settings.INVITATION_EMAIL_RETENTION_DAYS)
+    role_invitations_deleted, _ = RoleInvitation.objects.filter(
+        accepted_at__isnull=True, expires_at__lt=cutoff
     ).delete()
-
-    answer_cutoff = now - timedelta(days=settings.ANSWER_RETENTION_DAYS)
-    for round_ in _closed_before(answer_cutoff).exclude(
-        retention__answers_deleted_at__isnull=False
-    ):
-        with transaction.atomic():
-            snapshot(round_)
-            Answer.objects.filter(response__round=round_).delete()
-            # The answers' tally goes with them: RoundAggregate keeps what the results need.
-            Tally.objects.filter(round=round_).delete()
-            Comment.objects.filter(response__round=round_).delete()
-            answers_deleted.send(sender=Round, round_=round_)
-            RoundRetention.objects.update_or_create(
-                round=round_, defaults={"answers_deleted_at": now}
-            )
-            done["rounds_answers_deleted"] += 1
-    return done
+    return {
+        "emails_removed": emails_removed,
+        "role_invitations_deleted": role_invitations_deleted,
+        "rounds_answers_deleted": rounds_retention.delete_answers(now),
+    }

@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sixways.core import audit
 from sixways.design.forms import form_page
 from sixways.partnerships.models import Membership, Partnership, Role
 from sixways.partnerships.roles import CHANGERS, needs_two_factor
 
-from . import audit, emails, privacy
+from . import emails, privacy
 from .forms import CreateAccountForm, InvitationForm, RoleForm
 from .middleware import has_two_factor
 from .models import QueuedEmail, RoleInvitation

@@ -2,7 +2,7 @@
 
 Every object is fetched through `Partnership.objects.for_user`: someone from another partnership
 gets 404, and pages that change anything ask for `roles=CHANGERS`, so observers get 404 too.
-Every change is written to the partnership's activity log (sixways/accounts/audit.py).
+Every change is written to the partnership's activity log (sixways/core/audit.py).
 People get a role only by an invitation to their email address (sixways/accounts/views.py).
 """
 
@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from sixways.accounts import audit
+from sixways.core import audit
 from sixways.design.forms import form_page
 from sixways.rounds.models import Response, Round
 

@@ -23,8 +23,7 @@ class ResultsConfig(AppConfig):
     name = "sixways.results"
 
     def ready(self):
-        from sixways.accounts.retention import answers_deleted
-        from sixways.rounds.signals import round_closed
+        from sixways.rounds.signals import answers_deleted, round_closed
 
         answers_deleted.connect(_forget_round, dispatch_uid="results-forget-round")
         round_closed.connect(_build_downloads, dispatch_uid="results-build-downloads")

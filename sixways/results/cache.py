@@ -9,9 +9,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db.models import Count, Max
 
-from sixways.accounts.models import RoundRetention
 from sixways.partnerships.roles import Viewer
-from sixways.rounds.models import Response, Round, Status
+from sixways.rounds.models import Response, Round, RoundRetention, Status
 
 # Bump when RoundResults changes shape, so no process reads an older pickled one.
 CACHE_VERSION = 2  # 2: small organisations pooled (docs/adr/0008)
@@ -74,7 +73,7 @@ def figures_key(round_: Round, viewer: Viewer) -> str:
     and the highest response version (an agreed response's edits). Both add the names,
     sectors and codes of the organisations that answered, the partnership's name and the
     round's title, so a renamed organisation is never shown under its old name. One query
-    beyond _cache_key's, grouped to one row an organisation (about 10 ms for 10,000 responses).
+    beyond cache_key's, grouped to one row an organisation (about 10 ms for 10,000 responses).
     """
     previous = previous_round(round_)
     sent = list(

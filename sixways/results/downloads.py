@@ -32,10 +32,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from sixways.accounts.models import RoundRetention
 from sixways.partnerships.models import Role
 from sixways.partnerships.roles import Viewer
-from sixways.rounds.models import Round, Status
+from sixways.rounds.models import Round, RoundRetention, Status
 
 from . import exports, pdf
 from .cache import figures_key, results_cache
@@ -153,7 +152,7 @@ def build_for_round(round_id: int) -> str:
 def forget_round(sender, round_: Round, **kwargs) -> None:
     """Delete every kept file of the round, whichever view and figures it was built for.
 
-    Connected to accounts.retention.answers_deleted (apps.py), so it runs in the transaction
+    Connected to rounds.signals.answers_deleted (apps.py), so it runs in the transaction
     that deletes the answers: the files hold every comment. Each file goes as its row is
     deleted (models._delete_file), including those of partner leads who have since left.
     """

@@ -18,12 +18,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 
-from sixways.accounts.models import RoundAggregate
 from sixways.instruments.models import Resource
 from sixways.instruments.shape import Shape, shapes
 from sixways.partnerships.models import SECTOR_GROUPS, Organisation
 from sixways.partnerships.roles import Viewer
-from sixways.rounds.models import Mode, Response, Round, Tally
+from sixways.rounds.models import Mode, Response, Round, RoundAggregate, Tally
 
 from . import cache, privacy, scoring
 from .comments import first_comments

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 
-from sixways.accounts import audit
+from sixways.core import audit
 
 from .models import Invitation, Round
 

@@ -4,7 +4,7 @@ remind, close and reopen, and record a partnership's agreed answers.
 Rounds are fetched through `Round.objects.for_user`: another partnership's facilitator gets 404,
 and every page that changes something asks for `roles=CHANGERS`, so observers get 404 there.
 Every change is a POST; opening a page never changes anything, and every change is written
-to the partnership's activity log (sixways/accounts/audit.py): counts and names of
+to the partnership's activity log (sixways/core/audit.py): counts and names of
 organisations, never participants' email addresses, answers or comments.
 """
 
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from sixways.accounts import audit
+from sixways.core import audit
 from sixways.design.forms import form_page
 from sixways.instruments.loading import current
 from sixways.instruments.models import Option, Question, Section

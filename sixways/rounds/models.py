@@ -446,3 +446,48 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to invitation {self.invitation_id}"
+
+
+class RoundRetention(models.Model):
+    """What the retention rules have done to a round, so each step happens once."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="retention")
+    emails_removed_at = models.DateTimeField(null=True, blank=True)
+    answers_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "accounts_roundretention"  # made by the accounts app, before rounds held it
+
+    def __str__(self) -> str:
+        return f"Retention of {self.round}"
+
+
+class RoundAggregate(models.Model):
+    """A round's answer totals per organisation and behaviour, kept when its answers go.
+
+    Enough to work out every behaviour score, each organisation's score, the spread between
+    organisations and the change between rounds (the mean of a submitted response's answers in
+    a behaviour is score_sum / answer_count within one organisation, because every submitted
+    response answers every question). Per-question counts and comments are not kept.
+    """
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="aggregates")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+")
+    respondents = models.PositiveIntegerField()
+    answer_count = models.PositiveIntegerField()
+    score_sum = models.PositiveIntegerField()
+
+    class Meta:
+        db_table = "accounts_roundaggregate"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "organisation", "section"],
+                name="one_aggregate_per_round_organisation_section",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} / {self.organisation or 'partnership'} / {self.section}"

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 def fill_tallies(apps, schema_editor):
     """Count the tally of every round with sent responses: one INSERT … SELECT … GROUP BY a
-    round (the same statement as rounds.models.rebuild_tally, written out here so this
+    round (the same statement as rounds.tally.rebuild_tally, written out here so this
     migration does not change when the model's code does)."""
     Response = apps.get_model("rounds", "Response")
     connection = schema_editor.connection

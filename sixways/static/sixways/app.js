@@ -19,7 +19,7 @@ for (const form of document.querySelectorAll("form[data-prevent-double-submit]")
 }
 
 // Warn a few minutes before the session ends, and let the person keep it (WCAG 2.2.1). The
-// server says how long is left (sixways/design/session.py); the dialog's text is in
+// server says how long is left (sixways/rounds/session.py); the dialog's text is in
 // templates/design/session_timeout.jinja. Without this script nobody is warned, but nothing
 // already sent is lost: answers are saved on every page.
 const timeoutDialog = document.getElementById("session-timeout");

@@ -1,10 +1,10 @@
 """The audit log: who did what, when, on what. One call for every engineer:
 
-    from sixways.accounts import audit
+    from sixways.core import audit
     audit.record(request, "round.closed", round_.partnership, round_)
     audit.record(request, "link.created", partnership, invitation, detail="3 links")
 
-Facilitators read their own partnership's entries (accounts:audit). `detail` is shown to them,
+Facilitators read their own partnership's entries on its activity page (accounts:audit). `detail` is shown to them,
 so keep it to facts about the action: never answers, comments or tokens.
 """
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from sixways.rounds import participant
+from . import participant
 
 DATABASE_ENGINES = {
     "django.contrib.sessions.backends.db",
