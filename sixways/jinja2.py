@@ -9,6 +9,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from sixways.design.components import cached_macros
 from sixways.design.forms import field_params
+from sixways.design.text import plural
 from sixways.results import privacy, scoring
 
 
@@ -59,5 +60,5 @@ def environment(**options) -> Environment:
     # skipLink, header, footer, radios and the like, rendered once per set of parameters.
     # A template that imports the NHS macro itself still gets the uncached one.
     env.globals.update(cached_macros(env))
-    env.filters.update(date=date, score=score, people_count=people_count)
+    env.filters.update(date=date, score=score, people_count=people_count, plural=plural)
     return env

@@ -44,6 +44,29 @@ def new_round_data(organisations, **extra) -> dict:
     return data
 
 
+def test_the_round_form_offers_the_partners_as_checkboxes_ticked_as_saved(
+    client, facilitator, partnership, instrument, organisations
+):
+    client.force_login(facilitator)
+    page = client.get(reverse("rounds:create", args=[partnership.pk])).content.decode()
+    boxes = re.findall(
+        r'<input class="nhsuk-checkboxes__input"[^>]*name="organisations"[^>]*>', page
+    )
+    # A new round starts with every partner ticked.
+    assert len(boxes) == len(organisations) and all("checked" in b for b in boxes)
+
+    # Saved with one partner, and then a mistake: the tick is kept and the error links to it.
+    council = organisations[0]
+    data = {**new_round_data([council]), "instrument": instrument.pk, "title": ""}
+    page = client.post(reverse("rounds:create", args=[partnership.pk]), data).content.decode()
+    assert "nhsuk-error-summary" in page and 'id="organisations"' in page
+    boxes = re.findall(
+        r'<input class="nhsuk-checkboxes__input"[^>]*name="organisations"[^>]*>', page
+    )
+    ticked = [b for b in boxes if "checked" in b]
+    assert len(ticked) == 1 and f'value="{council.pk}"' in ticked[0]
+
+
 def test_the_whole_cycle_through_http(client, facilitator, partnership, instrument, organisations):
     client.force_login(facilitator)
     page = client.get(reverse("rounds:create", args=[partnership.pk])).content.decode()

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from sixways.design.text import plural
 from sixways.partnerships.models import Organisation, Partner
 from sixways.rounds.models import Comment, Round, RoundEvent
 from tests.conftest import section_data
@@ -116,3 +117,13 @@ def test_an_imported_name_with_hidden_characters_is_refused_by_row(
     assert "Row 4, column name: remove the characters that are not text" in html
     assert "Row 5, column name: remove the line breaks or hidden control characters" in html
     assert not Organisation.objects.exists()
+
+
+def test_a_count_reads_with_its_noun():
+    assert [plural(n, "response") for n in (0, 1, 2)] == [
+        "0 responses",
+        "1 response",
+        "2 responses",
+    ]
+    assert plural(1, "person", "people") == "1 person"
+    assert plural(3, "person", "people") == "3 people"

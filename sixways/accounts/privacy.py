@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sixways.core import audit
 from sixways.core.models import AuditEntry
+from sixways.design.text import plural
 from sixways.partnerships.models import Membership
 from sixways.rounds.models import Invitation
 
@@ -69,11 +70,11 @@ def _duration(seconds: int) -> str:
     days = seconds // (24 * 3600)
     if days >= 364 and days % 365 in (0, 364):
         years = round(days / 365)
-        return f"{years} year{'s' if years != 1 else ''}"
+        return plural(years, "year")
     if days:
-        return f"{days} day{'s' if days != 1 else ''}"
+        return plural(days, "day")
     hours = max(1, seconds // 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
+    return plural(hours, "hour")
 
 
 def _when(value) -> str | None:

@@ -23,14 +23,17 @@ def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
     label = str(bound.label)
 
     if isinstance(widget, forms.RadioSelect):
-        # The first radio takes the id itself, so the error summary can link straight to it.
+        # Checkboxes too: Django's CheckboxSelectMultiple is a RadioSelect that takes a list.
+        several = isinstance(widget, forms.CheckboxSelectMultiple)
+        chosen = {str(v) for v in (value or [])} if several else {str(value or "")}
+        # The first item takes the id itself, so the error summary can link straight to it.
         params["idPrefix"] = bound.auto_id
         params["fieldset"] = {"legend": {"text": label, "size": legend_size}}
         params["items"] = [
-            {"value": str(v), "text": str(text), "checked": str(v) == str(value or "")}
+            {"value": str(v), "text": str(text), "checked": str(v) in chosen}
             for v, text in bound.field.choices
         ]
-        return {"macro": "radios", "params": params}
+        return {"macro": "checkboxes" if several else "radios", "params": params}
     params["id"] = bound.auto_id
     if isinstance(widget, forms.Textarea):
         params.update(label={"text": label}, value=value or "", rows=widget.attrs.get("rows", 5))

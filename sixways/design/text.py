@@ -74,3 +74,8 @@ def xml_safe(text: str) -> str:
     """The text without the characters an XML document cannot hold, for a builder that would
     refuse it (python-pptx): text stored before the forms refused them must still export."""
     return NOT_XML.sub("", text)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """A count with its noun: "1 response", "5 responses", "2 people" (words="people")."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"

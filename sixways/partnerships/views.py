@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from sixways.core import audit
 from sixways.design.forms import form_page
+from sixways.design.text import plural
 from sixways.rounds.models import Response, Round
 
 from .forms import ImportForm, OrganisationForm, PartnershipForm
@@ -253,7 +254,7 @@ def import_partners(request: HttpRequest, partnership_id: int) -> HttpResponse:
                     partnership,
                     detail=f"{added} added, {already} already partners",
                 )
-            message = f"{added} partner organisation{'s' if added != 1 else ''} added."
+            message = f"{plural(added, 'partner organisation')} added."
             if already:
                 message += f" {already} {'were' if already != 1 else 'was'} already partners."
             messages.success(request, message)

@@ -15,7 +15,7 @@ from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_PATTERN
 from pptx.util import Emu, Inches, Pt
 
-from sixways.design.text import xml_safe
+from sixways.design.text import plural, xml_safe
 
 from .charts import heat_shade, split_text
 from .exports import neutralise
@@ -177,7 +177,7 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
     slide = prs.slides.add_slide(prs.slide_layouts[0])
     slide.shapes.title.text = xml_safe(f"Culture for integration: {round_.title}")
     subtitle = slide.placeholders[1]
-    count = f"{results.responses} {'response' if results.responses == 1 else 'responses'}"
+    count = plural(results.responses, "response")
     if round_.mode != "collective":
         count += f" from {results.organisations} organisations"
     subtitle.text = xml_safe(f"{round_.partnership.name}\n{count}")

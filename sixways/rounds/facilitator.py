@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from sixways.core import audit
 from sixways.design.forms import form_page
+from sixways.design.text import plural
 from sixways.instruments.loading import current
 from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import Organisation, Partnership
@@ -414,7 +415,7 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
             "round.reminded",
             round_.partnership,
             round_,
-            detail=f"{len(deliveries)} reminder{'s' if len(deliveries) != 1 else ''}",
+            detail=plural(len(deliveries), "reminder"),
         )
         tasks.queue(deliveries)
         if deliveries:
@@ -451,7 +452,7 @@ def emails(request: HttpRequest, round_id: int) -> HttpResponse:
                 "round.emails-retried",
                 round_.partnership,
                 round_,
-                detail=f"{len(retries)} email{'s' if len(retries) != 1 else ''}",
+                detail=plural(len(retries), "email"),
             )
         tasks.queue(retries)
         messages.success(request, f"Trying again to send {len(retries)} emails.")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from sixways.design.text import plural
 from sixways.rounds.models import Round
 
 
@@ -11,4 +12,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         closed = Round.objects.close_due()
-        self.stdout.write(f"Closed {closed} round{'s' if closed != 1 else ''}.")
+        self.stdout.write(f"Closed {plural(closed, 'round')}.")
