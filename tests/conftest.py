@@ -181,52 +181,6 @@ def demo_client(client, demo_partnership):
     return client
 
 
-def send_response(
-    round_,
-    organisation,
-    pattern: str = "333333",
-    comments: dict | None = None,
-    *,
-    shared: bool = False,
-):
-    """A sent response straight into the database. `pattern` gives each behaviour's answer
-    score, one digit per behaviour (3 Yes … 0 No); `comments` maps behaviour key to text;
-    `shared` sends it through the organisation's shareable link instead of a personal one."""
-    from sixways.instruments.models import Option, Question, Section
-    from sixways.rounds.models import Answer, Comment, Response
-    from sixways.rounds.tally import rebuild_tally
-
-    shared_from = None
-    if shared:
-        shared_from = (
-            Invitation.objects.filter(
-                round=round_, organisation=organisation, kind=Invitation.Kind.SHARED
-            ).first()
-            or Invitation.issue(round_, organisation, kind=Invitation.Kind.SHARED)[0]
-        )
-    invitation, _ = Invitation.issue(round_, organisation, shared_from=shared_from)
-    response = Response.objects.create(
-        round=round_,
-        invitation=invitation,
-        organisation=organisation,
-        state=Response.State.SUBMITTED,
-        submitted_at=timezone.now(),
-    )
-    options = {o.score: o for o in Option.objects.filter(instrument_id=round_.instrument_id)}
-    sections = list(Section.objects.filter(instrument_id=round_.instrument_id))
-    digit = {s.pk: int(d) for s, d in zip(sections, pattern, strict=True)}
-    Answer.objects.bulk_create(
-        Answer(response=response, question=q, option=options[digit[q.section_id]])
-        for q in Question.objects.filter(instrument_id=round_.instrument_id)
-    )
-    rebuild_tally(round_)  # answers written directly, not through submit()
-    for key, text in (comments or {}).items():
-        Comment.objects.create(
-            response=response, section=next(s for s in sections if s.key == key), text=text
-        )
-    return response
-
-
 def add_organisation(partnership, name, sector):
     organisation = Organisation.objects.create(name=name, sector=sector)
     Partner.objects.create(partnership=partnership, organisation=organisation)

@@ -17,8 +17,9 @@ from django_tasks_db.models import DBTaskResult
 
 from sixways.partnerships.models import Membership, Organisation, Partner
 from sixways.rounds.answering import submit
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Delivery, Invitation, Mode, Response, Round, RoundEvent, Status
-from tests.conftest import ALL_YES, make_round, section_data, send_response
+from tests.conftest import ALL_YES, make_round, section_data
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")
 
@@ -266,7 +267,7 @@ def test_pages_show_a_round_past_its_date_as_closed_and_write_nothing(
     client, facilitator, partnership, open_round, organisations
 ):
     for _ in range(5):
-        send_response(open_round, organisations[0])
+        respond(open_round, organisations[0])
     past_its_date(open_round)
     client.force_login(facilitator)
     results = client.get(reverse("results:round", args=[open_round.pk])).content.decode()

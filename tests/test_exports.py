@@ -14,8 +14,9 @@ from pypdf import PdfReader
 
 from sixways.partnerships.models import Membership, Organisation, Role, Sector
 from sixways.results.exports import neutralise, restore
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Comment, Mode, Round
-from tests.conftest import add_organisation, make_round, make_user, send_response
+from tests.conftest import add_organisation, make_round, make_user
 
 SMALL_IN_SPRING = [
     "Northdale and Wyke Integrated Care Board",
@@ -66,7 +67,7 @@ def typed_round(partnership, instrument, facilitator):
     )
     for index, comment in enumerate(TYPED):
         org = add_organisation(partnership, f"@Org {index}", Sector.VCSE)
-        send_response(round_, org, "321032", {"1": comment, "6": "<img src=http://example.com/x>"})
+        respond(round_, org, "321032", {"1": comment, "6": "<img src=http://example.com/x>"})
     return round_
 
 
@@ -149,7 +150,7 @@ def test_the_csv_is_refused_while_too_few_have_answered(
     client, facilitator, open_round, organisations
 ):
     for _ in range(4):
-        send_response(open_round, organisations[0])
+        respond(open_round, organisations[0])
     client.force_login(facilitator)
     response = client.get(reverse("results:csv", args=[open_round.pk]))
     assert response.status_code == 409
@@ -213,7 +214,7 @@ def test_the_json_for_a_small_round_gives_only_the_count(
     client, facilitator, open_round, organisations
 ):
     for _ in range(3):
-        send_response(open_round, organisations[0])
+        respond(open_round, organisations[0])
     client.force_login(facilitator)
     data = json.loads(download(client, "json", open_round).content)
     assert data["figures_shown"] is False
@@ -315,7 +316,7 @@ def test_a_partner_leads_workbook_has_no_responses(
 
 def test_a_small_rounds_workbook_has_the_count_only(client, facilitator, open_round, organisations):
     for _ in range(2):
-        send_response(open_round, organisations[0])
+        respond(open_round, organisations[0])
     client.force_login(facilitator)
     book = open_workbook(download(client, "xlsx", open_round).content)
     assert book.sheetnames == ["Summary"]
@@ -371,7 +372,7 @@ def test_the_board_report_of_a_small_round_has_no_figures(
     client, facilitator, open_round, organisations
 ):
     for _ in range(4):
-        send_response(open_round, organisations[0], "000000")
+        respond(open_round, organisations[0], "000000")
     client.force_login(facilitator)
     reader = PdfReader(io.BytesIO(download(client, "pdf", open_round).content))
     content = " ".join(page.extract_text() or "" for page in reader.pages)
@@ -440,7 +441,7 @@ def test_the_slides_show_the_trend_across_rounds(demo_client, demo_partnership):
 def test_the_slides_of_a_small_round_have_no_figures(
     client, facilitator, open_round, organisations
 ):
-    send_response(open_round, organisations[0])
+    respond(open_round, organisations[0])
     client.force_login(facilitator)
     presentation = Presentation(io.BytesIO(download(client, "pptx", open_round).content))
     assert "Figures not shown yet" in all_text(presentation)
@@ -462,7 +463,7 @@ def test_every_download_copes_with_hidden_characters_already_stored(
     plain = add_organisation(partnership, "Plain Council", Sector.LOCAL_AUTHORITY)
     for organisation in (stored, plain):
         for _ in range(5):
-            send_response(round_, organisation, "321032", {"1": STORED, "6": f"Six {STORED}"})
+            respond(round_, organisation, "321032", {"1": STORED, "6": f"Six {STORED}"})
     round_.close()
     client.force_login(facilitator)
 

@@ -23,9 +23,9 @@ from sixways.accounts.retention import apply_retention
 from sixways.accounts.tasks import apply_retention_task
 from sixways.core import audit
 from sixways.core.models import AuditEntry
-from sixways.instruments.models import Option, Question
 from sixways.partnerships.models import Membership, Role, Sector
 from sixways.results.models import KeptDownload
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import (
     Answer,
     Comment,
@@ -37,8 +37,7 @@ from sixways.rounds.models import (
     Status,
     Tally,
 )
-from sixways.rounds.tally import rebuild_tally
-from tests.conftest import add_organisation, make_round, make_user, send_response
+from tests.conftest import add_organisation, make_round, make_user
 
 # --- Export and erase -----------------------------------------------------------------------
 
@@ -103,24 +102,11 @@ def test_erasing_leaves_other_people_alone(facilitator, observer, partnership):
 
 
 def answer_all(round_, organisation, score: int, comment: str = "") -> Response:
-    invitation, _ = Invitation.issue(round_, organisation)
-    Invitation.objects.filter(pk=invitation.pk).update(
-        email=f"person{invitation.pk}@eastvale.example"
+    """A sent response answering every question with `score`, through a link sent by email."""
+    response = respond(round_, organisation, str(score) * 6, {"1": comment} if comment else None)
+    Invitation.objects.filter(pk=response.invitation_id).update(
+        email=f"person{response.invitation_id}@eastvale.example"
     )
-    response = Response.objects.create(
-        round=round_,
-        invitation=invitation,
-        organisation=organisation,
-        state=Response.State.SUBMITTED,
-        submitted_at=timezone.now(),
-    )
-    option = Option.objects.get(instrument=round_.instrument, score=score)
-    for question in Question.objects.filter(instrument=round_.instrument):
-        Answer.objects.create(response=response, question=question, option=option)
-    rebuild_tally(round_)  # answers written directly, not through submit()
-    if comment:
-        section = round_.instrument.sections.first()
-        Comment.objects.create(response=response, section=section, text=comment)
     return response
 
 
@@ -230,8 +216,8 @@ def test_retention_deletes_kept_board_reports_and_workbooks_with_the_comments(
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Spring 2020")
     alpha = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     beta = add_organisation(partnership, "Beta Council", Sector.LOCAL_AUTHORITY)
-    send_response(round_, alpha, "333333", {"1": "Candid words about the board"})
-    send_response(round_, beta, "111111")
+    respond(round_, alpha, "333333", {"1": "Candid words about the board"})
+    respond(round_, beta, "111111")
     round_.close()
     lead = make_user(django_user_model, "lead@alpha.example")
     Membership.objects.create(
@@ -265,7 +251,7 @@ def test_a_board_report_built_while_retention_runs_is_not_kept(
 
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Spring 2020")
     alpha = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
-    send_response(round_, alpha, "333333", {"1": "Candid words about the board"})
+    respond(round_, alpha, "333333", {"1": "Candid words about the board"})
     round_.close()
     settings.ANSWER_RETENTION_DAYS = 365
     close_days_ago(round_, 366)

@@ -14,8 +14,9 @@ from sixways.partnerships.models import Membership, Partnership, Role, Sector
 from sixways.results import privacy
 from sixways.results.scoring import organisation_spread, round_figures
 from sixways.rounds import demo
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Invitation, Mode, Response, Round, Status
-from tests.conftest import add_organisation, make_round, section_data, send_response
+from tests.conftest import add_organisation, make_round, section_data
 
 
 @pytest.fixture
@@ -221,7 +222,7 @@ def test_the_results_are_what_the_scoring_module_computes(client, facilitator, i
         org = add_organisation(partnership, f"Organisation {index}", Sector.NHS_TRUST)
         groups[org.pk] = privacy.Group(len(patterns), None, org.name)
         for pattern in patterns:
-            send_response(round_, org, pattern)
+            respond(round_, org, pattern)
             for q in shape.questions:
                 score = int(pattern[[s.pk for s in shape.sections].index(q.section_id)])
                 cell = counts.setdefault((org.pk, q.pk), {})

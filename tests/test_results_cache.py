@@ -18,8 +18,9 @@ from sixways.results import downloads, pdf
 from sixways.results.comments import COMMENTS_PER_PAGE, COMMENTS_SHOWN
 from sixways.results.models import KeptDownload
 from sixways.results.queries import round_results
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Answer, Mode, Round, Status
-from tests.conftest import add_organisation, make_round, make_user, send_response
+from tests.conftest import add_organisation, make_round, make_user
 
 
 def text(html: str) -> str:
@@ -39,7 +40,7 @@ def closed_round(partnership, instrument, sizes):
     for name, (count, pattern) in sizes.items():
         orgs[name] = add_organisation(partnership, name, Sector.NHS_TRUST)
         for _ in range(count):
-            send_response(round_, orgs[name], pattern)
+            respond(round_, orgs[name], pattern)
     round_.close()
     return round_, orgs
 
@@ -56,7 +57,7 @@ def test_a_closed_rounds_results_are_kept_until_it_reopens(
     # Reopened and answered again: the new response counts at once, and again once it closes.
     round_.refresh_from_db()
     round_.reopen(facilitator, round_.closes_on, "One more team")
-    send_response(round_, orgs["Alpha Trust"], "000000")
+    respond(round_, orgs["Alpha Trust"], "000000")
     assert "7 responses sent" in overview(client, round_)
     Round.objects.get(pk=round_.pk).close()
     assert "7 responses sent" in overview(client, round_)
@@ -67,10 +68,10 @@ def test_an_open_rounds_results_are_never_kept(client, facilitator, partnership,
     round_ = make_round(partnership, instrument)
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     for _ in range(5):
-        send_response(round_, org)
+        respond(round_, org)
     client.force_login(facilitator)
     assert "5 responses sent" in overview(client, round_)
-    send_response(round_, org)
+    respond(round_, org)
     assert "6 responses sent" in overview(client, round_)
     assert not round_results(round_).cached
 
@@ -117,7 +118,7 @@ def test_comments_come_a_page_at_a_time(client, facilitator, outsider, partnersh
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     count = COMMENTS_PER_PAGE + 3
     for index in range(count):
-        send_response(round_, org, "333333", {"2": f"Comment number {index:03d}."})
+        respond(round_, org, "333333", {"2": f"Comment number {index:03d}."})
     client.force_login(facilitator)
     page = overview(client, round_)
     assert page.count("Comment number") == COMMENTS_SHOWN
@@ -144,7 +145,7 @@ def test_comments_are_not_paged_while_too_few_have_answered(
     round_ = make_round(partnership, instrument)
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     for _ in range(3):
-        send_response(round_, org, "333333", {"1": "Too few to show."})
+        respond(round_, org, "333333", {"1": "Too few to show."})
     client.force_login(facilitator)
     url = reverse("results:comments", args=[round_.pk, "1"])
     assert client.get(url).status_code == 404
@@ -207,7 +208,7 @@ def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     for _ in range(5):
-        send_response(round_, org)
+        respond(round_, org)
     assert downloads.build_for_round(round_.pk) == "not closed"
     built = []
     real = pdf.report_pdf
@@ -222,7 +223,7 @@ def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
     first = report()
     assert report() == first and len(built) == 1
     assert "5 responses sent" in pdf_text(first)
-    send_response(round_, org)
+    respond(round_, org)
     assert "6 responses sent" in pdf_text(report()) and len(built) == 2
     # A renamed organisation is never shown under its old name.
     org.name = "Alpha Hospitals"
@@ -240,7 +241,7 @@ def test_an_open_rounds_board_report_is_built_once_until_its_figures_change(
     before = load_workbook(
         io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content)
     )
-    send_response(round_, org)
+    respond(round_, org)
     after = load_workbook(io.BytesIO(client.get(reverse("results:xlsx", args=[round_.pk])).content))
     assert before["Responses"].max_row + 1 == after["Responses"].max_row
     assert round_.status == Status.OPEN
@@ -253,7 +254,7 @@ def test_closing_a_round_has_its_board_report_built_before_anyone_asks(
     round_ = make_round(partnership, instrument)
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     for _ in range(5):
-        send_response(round_, org)
+        respond(round_, org)
     with django_capture_on_commit_callbacks(execute=True):
         round_.close()  # the tests' task backend runs the build at once
     built = []
@@ -273,12 +274,12 @@ def test_kept_downloads_are_files_replaced_when_their_figures_change(
 ):
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
-    send_response(round_, org)
+    respond(round_, org)
     client.force_login(facilitator)
     first = client.get(reverse("results:pdf", args=[round_.pk])).content
     [file] = kept_files(settings)
     assert file.read_bytes() == first
-    send_response(round_, org)
+    respond(round_, org)
     with django_capture_on_commit_callbacks(execute=True):
         second = client.get(reverse("results:pdf", args=[round_.pk])).content
     # One file a round, kind and view: the new one, and the old one is gone.
@@ -317,7 +318,7 @@ def test_a_round_closed_on_its_date_has_its_downloads_built_by_the_results_app(
     from django.core.management import call_command
 
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
-    send_response(round_, add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST))
+    respond(round_, add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST))
     Round.objects.filter(pk=round_.pk).update(
         opens_on=round_.opens_on - datetime.timedelta(days=40),
         closes_on=round_.opens_on - datetime.timedelta(days=1),
@@ -334,7 +335,7 @@ def test_a_board_report_built_before_the_closing_date_is_built_again_after_it(
     round_ = make_round(partnership, instrument)
     org = add_organisation(partnership, "Alpha Trust", Sector.NHS_TRUST)
     for _ in range(5):
-        send_response(round_, org)
+        respond(round_, org)
     client.force_login(facilitator)
     before = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
     assert "Results appear when the round closes" in before

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sixways.partnerships.models import Membership, Organisation, Role, Sector
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Answer, Mode, Round, Status
 from sixways.rounds.tally import rebuild_tally
-from tests.conftest import add_organisation, make_round, make_user, send_response
+from tests.conftest import add_organisation, make_round, make_user
 
 # The demo's spring round: organisations with fewer than 5 respondents.
 SMALL_IN_SPRING = [
@@ -113,7 +114,7 @@ def test_it_shows_how_partners_see_themselves_against_their_partners(
         add_organisation(partnership, "Beta Council", Sector.LOCAL_AUTHORITY),
     ]
     for org in orgs:
-        response = send_response(round_, org, "111111")  # everything Not always
+        response = respond(round_, org, "111111")  # everything Not always
         # Each says Yes about itself (1.3) and Not always about its partners (1.4).
         Answer.objects.filter(response=response, question__key="1.3").update(
             option=instrument.options.get(key="yes")
@@ -140,7 +141,7 @@ def test_a_pool_under_the_group_size_takes_in_the_smallest_shown_organisation(
     for name, sector, count, pattern in sizes:
         org = add_organisation(partnership, name, sector)
         for _ in range(count):
-            send_response(round_, org, pattern, {"1": f"A comment from {name}"})
+            respond(round_, org, pattern, {"1": f"A comment from {name}"})
     client.force_login(facilitator)
     html = client.get(reverse("results:organisations", args=[round_.pk])).content.decode()
     # Delta (2) alone would be a pool of fewer than 5, so Gamma, the smallest shown, joins it.
@@ -173,9 +174,9 @@ def test_when_every_organisation_is_pooled_only_the_partnership_is_shown(
 ):
     round_ = make_round(partnership, instrument, status=Status.CLOSED)
     for _ in range(10):
-        send_response(round_, organisations[0], "333333")
+        respond(round_, organisations[0], "333333")
     for _ in range(3):
-        send_response(round_, organisations[1], "000000")
+        respond(round_, organisations[1], "000000")
     client.force_login(facilitator)
     html = pages(client, round_)
     # The council's 3 are pooled; the pool then takes in the trust, the only other one.
@@ -194,11 +195,11 @@ def test_answers_through_a_shareable_link_do_not_count_towards_the_group_size(
     # sends four more answers they know, to lift it to 5 and read the real person's answers.
     round_ = make_round(partnership, instrument, status=Status.CLOSED)
     council, trust = organisations
-    send_response(round_, council, "000000", {"1": "The real person's comment."})
+    respond(round_, council, "000000", {"1": "The real person's comment."})
     for _ in range(4):
-        send_response(round_, council, "333333", shared=True)
+        respond(round_, council, "333333", shared=True)
     for _ in range(6):
-        send_response(round_, trust, "222222")
+        respond(round_, trust, "222222")
     client.force_login(facilitator)
     html = pages(client, round_)
     assert "Eastvale Council" not in html["organisations"]  # 1 counted: pooled
@@ -215,9 +216,9 @@ def test_a_round_with_too_few_personal_link_answers_shows_only_the_count(
 ):
     round_ = make_round(partnership, instrument, status=Status.CLOSED)
     for _ in range(2):
-        send_response(round_, organisations[0], "000000")
+        respond(round_, organisations[0], "000000")
     for _ in range(6):
-        send_response(round_, organisations[1], "333333", shared=True)
+        respond(round_, organisations[1], "333333", shared=True)
     client.force_login(facilitator)
     for html in pages(client, round_).values():
         assert "fewer than 5 people answered through their own link" in html
@@ -228,8 +229,8 @@ def test_organisational_rounds_name_every_organisation(
     client, facilitator, partnership, instrument, organisations
 ):
     round_ = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL)
-    send_response(round_, organisations[0], "333333", {"2": "We agreed this as a board."})
-    send_response(round_, organisations[1], "111111")
+    respond(round_, organisations[0], "333333", {"2": "We agreed this as a board."})
+    respond(round_, organisations[1], "111111")
     client.force_login(facilitator)
     html = pages(client, round_)
     assert table_row(html["organisations"], "data-organisation", "Eastvale Council")[2].startswith(
@@ -246,10 +247,10 @@ def test_change_is_not_shown_against_a_round_that_showed_no_figures(
     earlier.closes_on -= datetime.timedelta(days=170)
     earlier.save()
     for _ in range(3):
-        send_response(earlier, organisations[0], "000000")
+        respond(earlier, organisations[0], "000000")
     now = make_round(partnership, instrument, status=Status.CLOSED, title="Autumn")
     for _ in range(5):
-        send_response(now, organisations[0], "333333")
+        respond(now, organisations[0], "333333")
     client.force_login(facilitator)
     html = client.get(reverse("results:round", args=[now.pk])).content.decode()
     assert table_row(html, "data-behaviour", "1")[6] == "Not shown for that round"
@@ -367,14 +368,14 @@ def test_the_number_of_queries_does_not_grow_with_responses_or_organisations(
         for name in ("round", "organisations", "json", "csv", "xlsx")
     ]
     for _ in range(5):
-        send_response(round_, organisations[0], "321032", {"1": "Fine."})
+        respond(round_, organisations[0], "321032", {"1": "Fine."})
     few = [_queries(client, url) for url in urls]
     for index in range(40):
-        send_response(round_, organisations[index % 2], "123210", {"2": "Also fine."})
+        respond(round_, organisations[index % 2], "123210", {"2": "Also fine."})
     for index in range(5):
         org = add_organisation(partnership, f"Extra {index}", Sector.VCSE)
         for _ in range(index + 1):
-            send_response(round_, org, "222222")
+            respond(round_, org, "222222")
     assert [_queries(client, url) for url in urls] == few
 
 
@@ -385,12 +386,12 @@ def test_the_trend_query_count_does_not_grow_with_rounds(
     url = reverse("results:trend", args=[partnership.pk])
     first = make_round(partnership, instrument, status=Status.CLOSED, title="One")
     for _ in range(5):
-        send_response(first, organisations[0])
+        respond(first, organisations[0])
     one = _queries(client, url)
     for number in range(4):
         later = make_round(partnership, instrument, status=Status.CLOSED, title=f"Later {number}")
         for _ in range(6):
-            send_response(later, organisations[number % 2], "121212")
+            respond(later, organisations[number % 2], "121212")
     assert _queries(client, url) == one
 
 

@@ -20,9 +20,10 @@ from sixways.instruments.models import Option, Question
 from sixways.results import queries
 from sixways.rounds.agreed import agreed_response, save_agreed
 from sixways.rounds.answering import AlreadySubmitted, submit
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Answer, Invitation, Mode, Response, Status, Tally
 from sixways.rounds.tally import rebuild_tally
-from tests.conftest import make_round, send_response
+from tests.conftest import make_round
 
 
 def on_postgresql() -> bool:
@@ -174,7 +175,7 @@ def test_retention_deletes_the_tally_and_the_results_use_the_kept_totals(
         partnership, instrument, status=Status.CLOSED, mode=Mode.ORGANISATIONAL, title="2020"
     )
     for org, pattern in ((organisations[0], "333333"), (organisations[1], "000000")):
-        send_response(round_, org, pattern)
+        respond(round_, org, pattern)
     assert tally(round_) == fresh_count(round_) and tally(round_)
     type(round_).objects.filter(pk=round_.pk).update(
         closed_at=timezone.now() - datetime.timedelta(days=31)

@@ -12,7 +12,7 @@ from sixways.instruments.models import Option, Question, Section
 from sixways.instruments.shape import shape
 
 from .models import Answer, Comment, Response, Round
-from .tally import _add_to_tally
+from .tally import add_to_tally
 
 
 class RoundClosed(Exception):
@@ -98,5 +98,5 @@ def submit(response: Response) -> None:
         Response.objects.filter(pk=fresh.pk).update(
             state=Response.State.SUBMITTED, submitted_at=now, updated_at=now
         )
-        _add_to_tally(fresh)
+        add_to_tally(fresh)
     response.refresh_from_db()

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from sixways.instruments.loading import current, load_all
-from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import (
     Level,
     Membership,
@@ -27,8 +26,8 @@ from sixways.partnerships.models import (
     Sector,
 )
 
-from .models import Answer, Comment, Invitation, Mode, Response, Round, Status
-from .tally import rebuild_tally
+from .fixtures import respond
+from .models import Invitation, Mode, Response, Round, Status
 from .tokens import hash_token
 
 PARTNERSHIP = "Northdale Place Partnership"
@@ -96,25 +95,6 @@ def demo_token(number: int) -> str:
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def _respond(round_, organisation, pattern: str, sections, questions, options, *, sent: bool):
-    invitation, _ = Invitation.issue(round_, organisation)
-    response = Response.objects.create(
-        round=round_, invitation=invitation, organisation=organisation
-    )
-    by_score = {option.score: option for option in options}
-    Answer.objects.bulk_create(
-        Answer(response=response, question=q, option=by_score[int(digit)])
-        for section, digit in zip(sections, pattern, strict=False)
-        for q in questions
-        if q.section_id == section.pk
-    )
-    if sent:
-        response.state = Response.State.SUBMITTED
-        response.submitted_at = timezone.now()
-        response.save()
-    return response
-
-
 @transaction.atomic
 def create_demo() -> Partnership:
     """Create the demo partnership and its rounds, once. Returns the partnership."""
@@ -123,9 +103,6 @@ def create_demo() -> Partnership:
         return existing
     load_all()
     instrument = current()
-    sections = list(Section.objects.filter(instrument=instrument))
-    questions = list(Question.objects.filter(instrument=instrument))
-    options = list(Option.objects.filter(instrument=instrument))
 
     system = Partnership.objects.create(
         name="Northdale and Wyke Integrated Care System", level=Level.SYSTEM
@@ -164,16 +141,12 @@ def create_demo() -> Partnership:
     spring.organisations.set(organisations.values())
     for name, patterns in SPRING.items():
         for index, pattern in enumerate(patterns):
-            response = _respond(
-                spring, organisations[name], pattern, sections, questions, options, sent=True
-            )
-            for (org_name, number, section_key), text in SPRING_COMMENTS.items():
-                if org_name == name and number == index:
-                    Comment.objects.create(
-                        response=response,
-                        section=next(s for s in sections if s.key == section_key),
-                        text=text,
-                    )
+            comments = {
+                key: text
+                for (org_name, number, key), text in SPRING_COMMENTS.items()
+                if (org_name, number) == (name, index)
+            }
+            respond(spring, organisations[name], pattern, comments)
 
     autumn = Round.objects.create(
         partnership=partnership,
@@ -187,11 +160,10 @@ def create_demo() -> Partnership:
     autumn.organisations.set(organisations.values())
     for name, patterns in AUTUMN.items():
         for pattern in patterns:
-            _respond(autumn, organisations[name], pattern, sections, questions, options, sent=True)
+            respond(autumn, organisations[name], pattern)
     for name, patterns in AUTUMN_DRAFTS.items():
         for pattern in patterns:
-            _respond(autumn, organisations[name], pattern, sections, questions, options, sent=False)
-    rebuild_tally([spring, autumn])  # the answers went in directly, not through submit()
+            respond(autumn, organisations[name], pattern, sent=False)
     return partnership
 
 

@@ -1,7 +1,7 @@
 """The results tally: counts of sent answers kept up to date in raw SQL.
 
 `rounds.Tally` holds how many sent answers each round has per organisation, question and
-option. Sending a response adds to it in one statement (`_add_to_tally`), anything that writes
+option. Sending a response adds to it in one statement (`add_to_tally`), anything that writes
 or changes sent answers in bulk recounts whole rounds (`rebuild_tally`), and deleting a sent
 response takes it out again (`_take_out_of_tally`, connected in `RoundsConfig.ready`). The
 SQL is written by hand because it is one INSERT … SELECT … GROUP BY that the ORM cannot say.
@@ -33,7 +33,7 @@ def _tally_sql(where: str, conflict: str = "") -> str:
     return sql
 
 
-def _add_to_tally(response: Response) -> None:
+def add_to_tally(response: Response) -> None:
     """Add one just-sent response's answers to its round's tally: one statement."""
     if response.organisation_id is None:
         conflict = "(round_id, question_id, option_id) WHERE organisation_id IS NULL"
