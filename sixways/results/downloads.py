@@ -36,13 +36,14 @@ from sixways.partnerships.models import Role
 from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Round, RoundRetention, Status
 
-from . import exports, pdf
+from . import pdf
 from .cache import figures_key, results_cache
 from .models import KeptDownload
 from .presenters import key_points, round_charts
 from .queries import round_results
 from .trend import partnership_trend
 from .types import RoundResults
+from .workbook import workbook
 
 PDF, XLSX = KeptDownload.Kind.PDF, KeptDownload.Kind.XLSX
 
@@ -101,7 +102,7 @@ def report_context(results: RoundResults) -> dict:
 def _build(results: RoundResults, kind: str) -> bytes:
     if kind == PDF:
         return pdf.report_pdf(None, report_context(results))
-    return exports.workbook(results, key_points(results))
+    return workbook(results, key_points(results))
 
 
 def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import facilitator, views
+from . import views
+from .manage import agreed, people, rounds
 
 app_name = "rounds"
 
@@ -11,15 +12,15 @@ urlpatterns = [
     path("respond/check/", views.check, name="check"),
     path("respond/sent/", views.sent, name="sent"),
     # Facilitators.
-    path("partnerships/<int:partnership_id>/rounds/new/", facilitator.create, name="create"),
-    path("rounds/<int:round_id>/", facilitator.detail, name="detail"),
-    path("rounds/<int:round_id>/edit/", facilitator.edit, name="edit"),
-    path("rounds/<int:round_id>/open/", facilitator.open_round, name="open"),
-    path("rounds/<int:round_id>/close/", facilitator.close, name="close"),
-    path("rounds/<int:round_id>/reopen/", facilitator.reopen, name="reopen"),
-    path("rounds/<int:round_id>/invite/", facilitator.invite_people, name="invite"),
-    path("rounds/<int:round_id>/links/", facilitator.links, name="links"),
-    path("rounds/<int:round_id>/reminders/", facilitator.reminders, name="reminders"),
-    path("rounds/<int:round_id>/emails/", facilitator.emails, name="emails"),
-    path("rounds/<int:round_id>/agreed/", facilitator.agreed, name="agreed"),
+    path("partnerships/<int:partnership_id>/rounds/new/", rounds.create, name="create"),
+    path("rounds/<int:round_id>/", rounds.detail, name="detail"),
+    path("rounds/<int:round_id>/edit/", rounds.edit, name="edit"),
+    path("rounds/<int:round_id>/open/", rounds.open_round, name="open"),
+    path("rounds/<int:round_id>/close/", rounds.close, name="close"),
+    path("rounds/<int:round_id>/reopen/", rounds.reopen, name="reopen"),
+    path("rounds/<int:round_id>/invite/", people.invite_people, name="invite"),
+    path("rounds/<int:round_id>/links/", people.links, name="links"),
+    path("rounds/<int:round_id>/reminders/", people.reminders, name="reminders"),
+    path("rounds/<int:round_id>/emails/", people.emails, name="emails"),
+    path("rounds/<int:round_id>/agreed/", agreed.agreed, name="agreed"),
 ]
