@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from sixways.partnerships.models import Organisation
+from sixways.partnerships.models import Membership, Organisation, Role
 from sixways.rounds import tasks
 from sixways.rounds.models import Delivery, Invitation, Mode, Response, Round
 from sixways.rounds.tokens import hash_token
-from tests.conftest import make_round, section_data
+from tests.conftest import make_round, make_user, section_data
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")
 
@@ -212,7 +212,7 @@ def test_reminders_go_only_to_those_who_have_not_sent_and_at_most_once_a_day(
     # A second press, even at once, reminds nobody again the same day.
     mail.outbox.clear()
     page = staff.get(reverse("rounds:reminders", args=[round_.pk])).content.decode()
-    assert "Nobody needs a reminder now" in page
+    assert "Nobody can be reminded now" in page
     staff.post(reverse("rounds:reminders", args=[round_.pk]))
     assert mail.outbox == []
 
@@ -222,6 +222,47 @@ def test_reminders_go_only_to_those_who_have_not_sent_and_at_most_once_a_day(
     )
     staff.post(reverse("rounds:reminders", args=[round_.pk]))
     assert len(mail.outbox) == 2
+
+
+def test_the_reminders_page_says_who_can_be_reminded_and_when(
+    staff, round_, organisations, settings
+):
+    page = staff.get(reverse("rounds:reminders", args=[round_.pk])).content.decode()
+    assert "Nobody has been invited by email yet" in page
+
+    # With the emails still waiting for the worker, nobody can be reminded yet, and it says why.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    invite(staff, round_, organisations[0], "a@council.example, b@council.example")
+    page = staff.get(reverse("rounds:reminders", args=[round_.pk])).content.decode()
+    assert "2 have not been sent their invitation yet" in page
+    assert "Nobody can be reminded now" in page and "everyone invited has sent" not in page
+
+    # Once they have gone, both can be; once reminded, it says from when again.
+    Delivery.objects.update(state=Delivery.State.SENT, sent_at=timezone.now())
+    page = staff.get(reverse("rounds:reminders", args=[round_.pk])).content.decode()
+    assert "2 people will get a reminder now" in page
+    staff.post(reverse("rounds:reminders", args=[round_.pk]))
+    page = staff.get(reverse("rounds:reminders", args=[round_.pk])).content.decode()
+    assert "2 were reminded in the last day: the first can be reminded again from" in page
+
+
+def test_the_round_history_lists_invitations_and_reminders(
+    staff, round_, organisations, django_user_model
+):
+    invite(staff, round_, organisations[0], "a@council.example, b@council.example")
+    staff.post(reverse("rounds:reminders", args=[round_.pk]))
+    page = staff.get(reverse("rounds:detail", args=[round_.pk])).content.decode()
+    history = page[page.index('id="round-history"') :]
+    assert "Invited people by email: 2 invited from Eastvale Council" in history
+    assert "Sent reminders: 2 reminders" in history
+    assert "a@council.example" not in page
+
+    # A partner lead sees only their own organisation's figures: not whom others invited.
+    lead = make_user(django_user_model, "lead@trust.example", round_.partnership, Role.PARTNER_LEAD)
+    Membership.objects.filter(user=lead).update(organisation=organisations[1])
+    staff.force_login(lead)
+    page = staff.get(reverse("rounds:detail", args=[round_.pk])).content.decode()
+    assert "Invited people by email" not in page
 
 
 def test_a_reminder_queued_before_someone_sends_is_not_sent(staff, round_, organisations):

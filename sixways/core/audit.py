@@ -77,6 +77,17 @@ def for_partnership(partnership):
     return AuditEntry.objects.filter(partnership=partnership).select_related("actor")
 
 
+def for_target(target: models.Model, actions: list[str]):
+    """The entries of these actions done to one object, oldest first."""
+    return (
+        AuditEntry.objects.filter(
+            target_type=target._meta.label_lower, target_id=str(target.pk), action__in=actions
+        )
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
 def anonymise(user, replacement: str = "an erased account") -> int:
     """Keep a person's entries (what happened still matters) but not who they were: the
     actor is cleared and their email address is taken out of every description."""

@@ -120,6 +120,50 @@ def awaiting_reminder(round_: Round):
     )
 
 
+def reminder_summary(round_: Round) -> dict:
+    """Where everyone invited by email stands, for the reminders page: how many can be reminded
+    now (the same people `awaiting_reminder` chooses), how many were reminded in the last day
+    and when the first of them can be again, how many invitations have not gone yet, and how
+    many have sent their answers. One query."""
+    since = timezone.now() - REMINDER_GAP
+    mine = models.OuterRef("pk")
+    rows = (
+        Invitation.objects.filter(round=round_, kind__in=EMAILED_KINDS)
+        .exclude(email="")
+        .annotate(
+            answered=models.Exists(
+                Response.objects.filter(invitation=mine, state=Response.State.SUBMITTED)
+            ),
+            invited=models.Exists(
+                Delivery.objects.filter(
+                    invitation=mine, kind=Delivery.Kind.INVITATION, state=Delivery.State.SENT
+                )
+            ),
+            reminded_at=models.Max(
+                "deliveries__created_at",
+                filter=models.Q(deliveries__kind=Delivery.Kind.REMINDER)
+                & ~models.Q(deliveries__state=Delivery.State.FAILED),
+            ),
+        )
+        .values_list("answered", "invited", "reminded_at")
+    )
+    summary = {"invited": 0, "answered": 0, "not_yet_emailed": 0, "due": 0, "reminded": 0}
+    again_from = None
+    for answered, invited, reminded_at in rows:
+        summary["invited"] += 1
+        if answered:
+            summary["answered"] += 1
+        elif not invited:
+            summary["not_yet_emailed"] += 1
+        elif reminded_at is not None and reminded_at >= since:
+            summary["reminded"] += 1
+            again_from = min(reminded_at + REMINDER_GAP, again_from or reminded_at + REMINDER_GAP)
+        else:
+            summary["due"] += 1
+    summary["again_from"] = again_from
+    return summary
+
+
 def queue_reminders(round_: Round) -> list[Delivery]:
     """Queue a reminder for everyone `awaiting_reminder`. The round is locked while choosing, so
     two presses at once cannot remind anyone twice."""

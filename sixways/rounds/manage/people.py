@@ -18,11 +18,11 @@ from ..forms import (
     InviteForm,
 )
 from ..invitations import (
-    awaiting_reminder,
     failed_deliveries,
     invite,
     organisation_link,
     queue_reminders,
+    reminder_summary,
 )
 from ..models import Delivery, Invitation, Mode, Round, Status
 from . import round_for, wrong_status
@@ -158,8 +158,7 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
         if deliveries:
             count = len(deliveries)
             messages.success(
-                request,
-                f"{count} reminder{'s are' if count != 1 else ' is'} being sent.",
+                request, f"{plural(count, 'reminder')} {'is' if count == 1 else 'are'} being sent."
             )
         else:
             messages.info(request, "Nobody needed a reminder.")
@@ -167,7 +166,7 @@ def reminders(request: HttpRequest, round_id: int) -> HttpResponse:
     return render(
         request,
         "rounds/manage/reminders.jinja",
-        {"round": round_, "count": awaiting_reminder(round_).count()},
+        {"round": round_, "reminders": reminder_summary(round_)},
     )
 
 

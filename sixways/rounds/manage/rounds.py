@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
 from sixways.core import audit
@@ -157,6 +157,43 @@ def progress(round_: Round, viewer: Viewer) -> dict:
     return {"rows": rows, "totals": totals}
 
 
+# What the round's history lists from the activity log, beside its openings and closings.
+HISTORY_ACTIONS = {
+    "round.invited": "Invited people by email",
+    "round.reminded": "Sent reminders",
+    "round.emails-retried": "Tried again to send emails",
+}
+
+
+def history(round_: Round, viewer: Viewer) -> list[dict]:
+    """The round's history, oldest first: opening, closing and reopening with their reasons
+    and, for those who see every organisation, the invitations and reminders sent."""
+    items = [
+        {
+            "at": event.at,
+            "text": event.get_action_display()
+            + (
+                f" until {formats.date_format(event.closes_on, 'j F Y')}" if event.closes_on else ""
+            ),
+            "user": event.user,
+            "reason": event.reason,
+        }
+        for event in round_.events.select_related("user")
+    ]
+    if viewer.sees_every_organisation:
+        items += [
+            {
+                "at": entry.at,
+                "text": HISTORY_ACTIONS[entry.action]
+                + (f": {entry.detail}" if entry.detail else ""),
+                "user": entry.actor,
+                "reason": "",
+            }
+            for entry in audit.for_target(round_, list(HISTORY_ACTIONS))
+        ]
+    return sorted(items, key=lambda item: item["at"])
+
+
 @login_required
 def detail(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = round_for(request, round_id, change=False)
@@ -171,7 +208,7 @@ def detail(request: HttpRequest, round_id: int) -> HttpResponse:
             "progress": progress(round_, viewer),
             "emails": email_summary(round_),
             "failed": failed_deliveries(round_).count() if can_change else 0,
-            "events": round_.events.select_related("user"),
+            "history": history(round_, viewer),
             "organisations": round_.organisations.all(),
             "today": timezone.localdate(),
         },
