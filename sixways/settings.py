@@ -432,6 +432,9 @@ if EMAIL_BACKEND.endswith("smtp.EmailBackend"):
     }
 del EMAIL_BACKEND  # MAILERS replaces the old EMAIL_* settings in Django 6.1
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Six Ways <noreply@sixways.invalid>")
+# Participants' invitations and reminders come from "<partnership> via Six Ways" at the address
+# above. Where people may reply (a team mailbox, say), set the address replies go to.
+PARTICIPANT_REPLY_TO = os.environ.get("PARTICIPANT_REPLY_TO", "")
 
 # --- Locale ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -64,6 +64,26 @@ def outsider(django_user_model, db):
     return make_user(django_user_model, "fac@westmoor.example", other)
 
 
+def behaviour_pages(client, round_) -> str:
+    """The six behaviour pages of a round's results, one after the other."""
+    from django.urls import reverse
+
+    return "\n".join(
+        client.get(reverse("results:behaviour", args=[round_.pk, key])).content.decode()
+        for key in "123456"
+    )
+
+
+def date_data(name: str, day) -> dict[str, str]:
+    """A date as the NHS date input sends it: `name-day`, `name-month` and `name-year`. `day` is
+    a date, or a (day, month, year) of strings as someone might type them."""
+    parts = (day.day, day.month, day.year) if hasattr(day, "year") else day
+    return {
+        f"{name}-{part}": str(value)
+        for part, value in zip(("day", "month", "year"), parts, strict=True)
+    }
+
+
 def make_round(
     partnership, instrument, *, status=Status.OPEN, mode=Mode.INDIVIDUAL, title="Autumn 2026"
 ):

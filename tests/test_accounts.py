@@ -83,7 +83,7 @@ def test_sign_out_needs_a_post(client, facilitator):
     assert client.get(reverse("accounts:sign-out")).status_code == 200
     assert client.get(reverse("partnerships:home")).status_code == 200
     client.post(reverse("accounts:sign-out"))
-    assert client.get(reverse("partnerships:home")).status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 302
 
 
 def test_signing_out_ends_the_session_on_the_server(client, facilitator):
@@ -103,7 +103,7 @@ def test_switching_an_account_off_ends_its_sessions(client, facilitator):
     facilitator.is_active = False
     facilitator.save()
     assert not Session.objects.filter(session_key=key).exists()
-    assert client.get(reverse("partnerships:home")).status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 302
 
 
 def test_a_switched_off_account_cannot_sign_in(client, facilitator):
@@ -132,7 +132,7 @@ def test_a_password_change_signs_out_other_sessions(client, facilitator):
     )
     assert response.status_code == 302
     assert client.get(reverse("partnerships:home")).status_code == 200
-    assert other.get(reverse("partnerships:home")).status_code == 302
+    assert other.get(reverse("accounts:account")).status_code == 302
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def test_a_new_facilitator_role_counts_at_once(client, observer, partnership):
     client.force_login(observer)
     assert client.get(reverse("partnerships:home")).status_code == 200
     observer.memberships.update(role="facilitator")
-    assert client.get(reverse("partnerships:home")).status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 302
 
 
 def test_signing_out_still_works_before_setting_it_up(client, facilitator):
@@ -99,7 +99,7 @@ def test_signing_in_asks_for_the_app_code(client, facilitator):
     assert response["Location"] == reverse("mfa_authenticate")
     # The password alone has not signed them in.
     assert "_auth_user_id" not in client.session
-    assert client.get(reverse("partnerships:home")).status_code == 302
+    assert client.get(reverse("accounts:account")).status_code == 302
 
     page = client.post(reverse("mfa_authenticate"), {"code": "123456"}).content.decode()
     assert "There is a problem" in page

@@ -13,7 +13,7 @@ from sixways.core import audit
 from sixways.core.models import AuditEntry
 from sixways.partnerships.models import Membership, Partnership, Role
 from sixways.rounds.models import Delivery, Mode, Round, Status
-from tests.conftest import ALL_YES, make_round, make_user
+from tests.conftest import ALL_YES, date_data, make_round, make_user
 
 SECRET_EMAIL = "private.person@council.example"
 
@@ -90,8 +90,8 @@ def test_each_round_action_leaves_an_entry(
         "title": "Spring 2027",
         "instrument": instrument.pk,
         "mode": "individual",
-        "opens_on": today.isoformat(),
-        "closes_on": (today + datetime.timedelta(days=14)).isoformat(),
+        **date_data("opens_on", today),
+        **date_data("closes_on", today + datetime.timedelta(days=14)),
         "organisations": [council.pk, trust.pk],
     }
     check(client.post(reverse("rounds:create", args=[partnership.pk]), data))
@@ -119,7 +119,7 @@ def test_each_round_action_leaves_an_entry(
     check(
         client.post(
             reverse("rounds:reopen", args=[r]),
-            {"closes_on": closes_on.isoformat(), "reason": "More time"},
+            {**date_data("closes_on", closes_on), "reason": "More time"},
         )
     )
     assert actions(partnership) == [

@@ -15,6 +15,7 @@ from sixways.results.charts import (
     stacked_bars,
 )
 from sixways.rounds.models import Round
+from tests.conftest import behaviour_pages
 
 OPTIONS = [("yes", "Yes"), ("sometimes", "Sometimes"), ("not-always", "Not always"), ("no", "No")]
 
@@ -99,6 +100,7 @@ def test_charts_on_the_results_page_are_svg_with_a_title_a_description_and_a_tab
 ):
     spring = Round.objects.get(title="Spring 2026")
     html = demo_client.get(reverse("results:round", args=[spring.pk])).content.decode()
+    html += behaviour_pages(demo_client, spring)
     charts = re.findall(r"<svg class=\"sixways-chart\"[^>]*>", html)
     assert len(charts) >= 7  # the behaviours, each behaviour's questions, the gap
     for tag in charts:
@@ -118,3 +120,13 @@ def test_the_trend_page_draws_a_run_chart_for_each_behaviour(demo_client, demo_p
     table = re.search(r'data-trend="1">(.*?)</table>', html, re.S).group(1)
     assert "1.94" in table
     assert "Autumn 2026 (still open)" in table
+
+
+def test_a_run_chart_marks_a_round_still_open_as_provisional():
+    scale = [(3, "Yes"), (0, "No")]
+    points = [("Spring", 1, Fraction(1)), ("Autumn", 1, Fraction(2)), ("Now", 1, Fraction(3))]
+    chart = run_chart("t", "Trend", points, scale, provisional={2})
+    assert [p.provisional for p in chart.points] == [False, False, True]
+    assert [dashed for *_, dashed in chart.lines] == [False, True]
+    assert "Now (version 1, still open): 3.00" in chart.description
+    assert not chart.medians  # an open round's score is not part of the median

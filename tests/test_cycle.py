@@ -19,7 +19,7 @@ from sixways.partnerships.models import Membership, Organisation, Partner
 from sixways.rounds.answering import submit
 from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Delivery, Invitation, Mode, Response, Round, RoundEvent, Status
-from tests.conftest import ALL_YES, make_round, section_data
+from tests.conftest import ALL_YES, date_data, make_round, section_data
 
 LINK = re.compile(r"http://[^\s]+/p/([\w-]+)/")
 
@@ -37,8 +37,8 @@ def new_round_data(organisations, **extra) -> dict:
     data = {
         "title": "Spring 2027",
         "mode": "individual",
-        "opens_on": today.isoformat(),
-        "closes_on": (today + datetime.timedelta(days=14)).isoformat(),
+        **date_data("opens_on", today),
+        **date_data("closes_on", today + datetime.timedelta(days=14)),
         "organisations": [o.pk for o in organisations],
     }
     data.update(extra)
@@ -173,8 +173,16 @@ def test_a_new_round_starts_from_the_previous_rounds_partners(
     ("change", "message"),
     [
         ({"title": ""}, "Enter a name for the round"),
-        ({"closes_on": "2020-01-01", "opens_on": "2019-12-01"}, "must be today or in the future"),
-        ({"closes_on": "not a date"}, "Enter the closing date as a real date"),
+        (
+            {
+                **date_data("closes_on", ("1", "1", "2020")),
+                **date_data("opens_on", ("1", "12", "2019")),
+            },
+            "must be today or in the future",
+        ),
+        (date_data("closes_on", ("31", "2", "2027")), "The closing date must be a real date"),
+        (date_data("closes_on", ("3", "", "2027")), "The closing date must be a real date"),
+        (date_data("closes_on", ("", "", "")), "Enter the closing date"),
         ({"mode": "everyone"}, "Select a valid choice"),
         ({"organisations": []}, "Select the partner organisations that will take part"),
         ({"organisations": [999999]}, "Select partner organisations from the list"),
@@ -215,13 +223,13 @@ def test_a_closed_round_reopens_until_a_new_date_with_a_reason(
     new_date = timezone.localdate() + datetime.timedelta(days=7)
     response = client.post(
         reverse("rounds:reopen", args=[open_round.pk]),
-        {"closes_on": "2001-01-01", "reason": "More time"},
+        {**date_data("closes_on", ("1", "1", "2001")), "reason": "More time"},
     )
     assert response.status_code == 400
     assert "must be today or in the future" in response.content.decode()
     response = client.post(
         reverse("rounds:reopen", args=[open_round.pk]),
-        {"closes_on": new_date.isoformat(), "reason": "Two partners asked for more time"},
+        {**date_data("closes_on", new_date), "reason": "Two partners asked for more time"},
     )
     assert response.status_code == 302
     open_round.refresh_from_db()
@@ -289,7 +297,7 @@ def test_pages_show_a_round_past_its_date_as_closed_and_write_nothing(
     new_date = timezone.localdate() + datetime.timedelta(days=7)
     client.post(
         reverse("rounds:reopen", args=[open_round.pk]),
-        {"closes_on": new_date.isoformat(), "reason": "More time"},
+        {**date_data("closes_on", new_date), "reason": "More time"},
     )
     open_round.refresh_from_db()
     assert open_round.status == Status.OPEN and open_round.closes_on == new_date
@@ -561,7 +569,7 @@ def test_an_outsider_gets_404_on_every_round_page_and_action(
     client.force_login(outsider)
     data = {
         "reason": "x",
-        "closes_on": timezone.localdate().isoformat(),
+        **date_data("closes_on", timezone.localdate()),
         "organisation": organisations[0].pk,
         "emails": "spy@westmoor.example",
         "version": 0,
@@ -595,3 +603,61 @@ def test_an_observer_reads_a_round_but_gets_404_on_every_change(
     assert Round.objects.get().status == Status.OPEN
     assert not Invitation.objects.exists()
     assert Membership.objects.get(user=observer).role == "observer"
+
+
+def buttons(page: str) -> dict[str, str]:
+    """The links drawn as buttons on a page, by address, with their classes."""
+    return dict(
+        (href, classes)
+        for classes, href in re.findall(
+            r'<a\s[^>]*?class="(nhsuk-button[^"]*)"[^>]*?href="([^"]*)"', page
+        )
+    )
+
+
+def test_a_round_closed_with_too_few_answers_says_so_and_offers_to_reopen(
+    client, facilitator, partnership, instrument, organisations
+):
+    from tests.test_results_cache import pdf_text
+
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
+    Round.objects.filter(pk=round_.pk).update(closed_at=timezone.now())
+    for _ in range(2):
+        respond(round_, organisations[0])
+    client.force_login(facilitator)
+
+    page = client.get(reverse("rounds:detail", args=[round_.pk])).content.decode()
+    assert "Too few answers to show results" in page
+    assert "This round closed with 2 responses" in page
+    # The main action is to reopen it, not to read results that are not there.
+    assert buttons(page) == {reverse("rounds:reopen", args=[round_.pk]): "nhsuk-button"}
+    assert "See the results" not in page
+
+    results = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert "This round closed with 2 responses" in results
+    assert "at least 5 people have answered" in results
+    assert "reopen the round and invite more people" in results
+    assert reverse("rounds:reopen", args=[round_.pk]) in results
+    report = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
+    assert "This round closed with 2 responses" in report
+
+
+def test_a_closed_rounds_main_action_is_its_results(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_ = make_round(partnership, instrument, status=Status.CLOSED, mode=Mode.ORGANISATIONAL)
+    respond(round_, organisations[0])
+    client.force_login(facilitator)
+    page = client.get(reverse("rounds:detail", args=[round_.pk])).content.decode()
+    assert buttons(page) == {
+        reverse("results:round", args=[round_.pk]): "nhsuk-button",
+        reverse("rounds:reopen", args=[round_.pk]): "nhsuk-button nhsuk-button--secondary",
+    }
+
+
+def test_the_round_form_explains_each_way_of_answering(client, facilitator, partnership):
+    client.force_login(facilitator)
+    page = client.get(reverse("rounds:create", args=[partnership.pk])).content.decode()
+    assert "only when the round closes with at least 5 responses" in page
+    assert "Best when partners are small" in page
+    assert "you record the answers the partners agree together" in page

@@ -414,3 +414,14 @@ def test_pages_with_answers_are_not_cached(client, link):
     assert response["Referrer-Policy"] == "same-origin"
     assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
     assert "script-src 'self'" in response["Content-Security-Policy"]
+
+
+def test_a_place_partnership_is_told_how_to_read_ics_and_the_question_is_unchanged(
+    client, link, partnership
+):
+    client.post(reverse("rounds:start", args=[link]))
+    page = client.get(reverse("rounds:section", args=[2])).content.decode()
+    assert "Do you regularly identify and discuss your common aims as an ICS?" in page
+    assert f"{partnership.name} works at place level: read ‘ICS’ as your partnership." in page
+    # Only on the questions that say ICS.
+    assert page.count("read ‘ICS’ as your partnership") == 3

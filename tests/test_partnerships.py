@@ -1,8 +1,10 @@
 """Partnerships, their partner organisations and facilitators, through the service's pages."""
 
 import datetime
+import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -497,3 +499,31 @@ def test_a_parent_set_before_stays_when_the_details_change(
     assert response.status_code == 302
     partnership.refresh_from_db()
     assert (partnership.name, partnership.parent) == ("Eastvale Place", system_read_only)
+
+
+def test_a_new_partnership_shows_the_steps_to_its_first_results(client, facilitator, partnership):
+    client.force_login(facilitator)
+    page = client.get(reverse("partnerships:detail", args=[partnership.pk])).content.decode()
+    steps = page[page.index('id="setup-tasks"') :]
+    assert "0 of 5 steps done" in page
+    assert "Add the partner organisations" in steps and "Not started" in steps
+    assert reverse("partnerships:import-partners", args=[partnership.pk]) in steps
+
+    client.post(
+        reverse("partnerships:import-partners", args=[partnership.pk]),
+        {"file": csv_file("name,sector,code\nEastvale Council,Local authority,\n")},
+    )
+    page = client.get(reverse("partnerships:detail", args=[partnership.pk])).content.decode()
+    assert "1 of 5 steps done" in page and "1 organisation added" in page
+    assert "Add the partner organisations first" not in page
+
+
+def test_the_import_page_offers_a_blank_file_with_the_headings(client, facilitator, partnership):
+    client.force_login(facilitator)
+    page = client.get(reverse("partnerships:import-partners", args=[partnership.pk]))
+    assert re.search(
+        r'<a href="[^"]*partner-organisations[^"]*\.csv" download>', page.content.decode()
+    )
+    # The blank file has exactly the headings that the import reads.
+    with open(finders.find("sixways/partner-organisations.csv"), encoding="utf-8") as blank:
+        assert blank.read() == "name,sector,code\n"

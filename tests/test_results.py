@@ -16,7 +16,7 @@ from sixways.results.scoring import organisation_spread, round_figures
 from sixways.rounds import demo
 from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Invitation, Mode, Response, Round, Status
-from tests.conftest import add_organisation, make_round, section_data
+from tests.conftest import add_organisation, behaviour_pages, make_round, section_data
 
 
 @pytest.fixture
@@ -77,9 +77,10 @@ def test_spring_scores_match_the_hand_worked_figures(demo_client):
 
     # Priorities, lowest first: 6 (36/35), 5 (143/126), 4 (163/126).
     priorities = re.search(r'<ol[^>]*id="priorities">(.*?)</ol>', html, re.S).group(1)
-    order = re.findall(r'href="#behaviour-(\d)"', priorities)
+    order = re.findall(r'href="/rounds/\d+/results/behaviours/(\d)/"', priorities)
     assert order == ["6", "5", "4"]
 
+    html += behaviour_pages(demo_client, spring)
     # Question 1.1: Yes from the ICB (2); Sometimes from the trust, primary care, care
     # provider and voluntary sector (6+2+1+3 = 12); Not always from council and Healthwatch (6).
     q11 = re.search(r'data-question="1.1">(.*?)</tr>', html, re.S).group(1)

@@ -120,7 +120,7 @@ def test_comments_come_a_page_at_a_time(client, facilitator, outsider, partnersh
     for index in range(count):
         respond(round_, org, "333333", {"2": f"Comment number {index:03d}."})
     client.force_login(facilitator)
-    page = overview(client, round_)
+    page = text(client.get(reverse("results:behaviour", args=[round_.pk, "2"])).content.decode())
     assert page.count("Comment number") == COMMENTS_SHOWN
     assert f"Read all {count} comments about behaviour 2" in page
     url = reverse("results:comments", args=[round_.pk, "2"])

@@ -14,7 +14,7 @@ from sixways.partnerships.models import Membership, Organisation, Role, Sector
 from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Answer, Mode, Round, Status
 from sixways.rounds.tally import rebuild_tally
-from tests.conftest import add_organisation, make_round, make_user
+from tests.conftest import add_organisation, behaviour_pages, make_round, make_user
 
 # The demo's spring round: organisations with fewer than 5 respondents.
 SMALL_IN_SPRING = [
@@ -44,10 +44,12 @@ def spring(demo_partnership):
 
 
 def pages(client, round_) -> dict[str, str]:
-    return {
+    found = {
         name: client.get(reverse(f"results:{name}", args=[round_.pk])).content.decode()
         for name in ("round", "organisations")
     }
+    found["behaviours"] = behaviour_pages(client, round_)
+    return found
 
 
 def test_the_comparison_shows_large_organisations_and_pools_the_small_ones(demo_client, spring):
@@ -81,14 +83,14 @@ def test_a_sector_holding_pooled_organisations_is_not_shown(demo_client, spring)
 
 
 def test_each_behaviour_shows_its_sectors(demo_client, spring):
-    html = pages(demo_client, spring)["round"]
+    html = pages(demo_client, spring)["behaviours"]
     sectors = re.search(r'data-sectors="1">(.*?)</table>', html, re.S).group(1)
     assert "Local authority" in sectors and "1.00" in sectors
     assert "counted with the other organisations" in sectors
 
 
 def test_comments_name_only_organisations_that_are_shown(demo_client, spring):
-    html = text(pages(demo_client, spring)["round"])
+    html = text(pages(demo_client, spring)["behaviours"])
     assert "the last five minutes. From Northdale Hospitals NHS Foundation Trust" in html
     assert "hard to get a shared picture. From Northdale Council" in html
     # The ICB had 2 respondents: its comment appears as the pool's, without its name.
@@ -156,8 +158,10 @@ def test_a_pool_under_the_group_size_takes_in_the_smallest_shown_organisation(
     assert table_row(html, "data-sector", "NHS")[2].startswith("3.00")
     assert table_row(html, "data-sector", "Local authority")[2].startswith("2.00")
     assert "counted with the other" in table_row(html, "data-sector", "Care providers")[0]
-    overview = text(client.get(reverse("results:round", args=[round_.pk])).content.decode())
-    # The overview shows a behaviour's first 10 comments (Alpha's, by name) and links to all.
+    overview = text(
+        client.get(reverse("results:behaviour", args=[round_.pk, "1"])).content.decode()
+    )
+    # A behaviour's page shows its first 10 comments (Alpha's, by name) and links to all.
     assert overview.count("A comment from Alpha Trust") == 10
     assert "Read all 25 comments about behaviour 1 (15 more)" in overview
     page = text(client.get(reverse("results:comments", args=[round_.pk, "1"])).content.decode())
@@ -207,8 +211,8 @@ def test_answers_through_a_shareable_link_do_not_count_towards_the_group_size(
     assert [o["name"] for o in data["organisation_results"]] == ["Other organisations"]
     # Shareable answers still count in the figures: (0 + 4 x 3 + 6 x 2) / 11.
     assert data["behaviours"][0]["respondent_weighted"] == round(24 / 11, 4)
-    assert "The real person's comment." in text(html["round"])
-    assert "From Eastvale Council" not in text(html["round"])
+    assert "The real person's comment." in text(html["behaviours"])
+    assert "From Eastvale Council" not in text(html["behaviours"])
 
 
 def test_a_round_with_too_few_personal_link_answers_shows_only_the_count(
@@ -220,9 +224,11 @@ def test_a_round_with_too_few_personal_link_answers_shows_only_the_count(
     for _ in range(6):
         respond(round_, organisations[1], "333333", shared=True)
     client.force_login(facilitator)
-    for html in pages(client, round_).values():
-        assert "fewer than 5 people answered through their own link" in html
-        assert 'id="scores"' not in html and "3.00" not in html
+    html = pages(client, round_)
+    for name in ("round", "organisations"):
+        assert "fewer than 5 people answered through their own link" in html[name]
+        assert 'id="scores"' not in html[name] and "3.00" not in html[name]
+    assert "Page not found" in html["behaviours"]  # no behaviour's page either
 
 
 def test_organisational_rounds_name_every_organisation(
@@ -236,7 +242,7 @@ def test_organisational_rounds_name_every_organisation(
     assert table_row(html["organisations"], "data-organisation", "Eastvale Council")[2].startswith(
         "3.00"
     )
-    assert "From Eastvale Council" in text(html["round"])
+    assert "From Eastvale Council" in text(html["behaviours"])
 
 
 def test_change_is_not_shown_against_a_round_that_showed_no_figures(
@@ -283,8 +289,8 @@ def test_a_partner_lead_sees_their_organisation_beside_the_partnership(
     # Other organisations are neither listed nor named beside comments.
     for name in html.values():
         assert TRUST not in name
-    assert "the last five minutes. From" not in text(html["round"])
-    assert "hard to get a shared picture. From Northdale Council" in text(html["round"])
+    assert "the last five minutes. From" not in text(html["behaviours"])
+    assert "hard to get a shared picture. From Northdale Council" in text(html["behaviours"])
     assert table_row(html["organisations"], "data-organisation", "Northdale Council")[0].startswith(
         "Northdale Council (your organisation)"
     )
@@ -460,3 +466,37 @@ def test_a_partner_lead_sees_only_their_own_organisations_progress(
     rows = progress_rows(html)
     assert set(rows) == {"Northdale Council", "Total"}
     assert rows["Total"][2] == "20"
+
+
+def test_the_comparison_says_in_words_how_many_organisations_are_counted_together(
+    client, facilitator, partnership, instrument
+):
+    round_ = make_round(partnership, instrument, status=Status.CLOSED)
+    big = add_organisation(partnership, "Big Trust", Sector.NHS_TRUST)
+    for _ in range(5):
+        respond(round_, big)
+    # Five organisations of one person each: together they reach the group size of 5.
+    for name in ("Small Care", "Tiny Care", "Little Care", "Wee Care", "Mini Care"):
+        respond(round_, add_organisation(partnership, name, Sector.CARE_PROVIDER))
+    client.force_login(facilitator)
+    page = client.get(reverse("results:organisations", args=[round_.pk])).content.decode()
+    summary = page[page.index('id="pooling-summary"') :]
+    assert "1 organisation was shown on their own, and 5 smaller organisations are" in summary
+    # Most are pooled here, so the page suggests the mode that would show every organisation.
+    assert 'id="suggest-organisational"' in page and "<strong>organisational</strong> mode" in page
+
+
+def test_the_overview_is_short_and_each_behaviour_is_a_click_away(demo_client, spring):
+    html = pages(demo_client, spring)
+    overview = html["round"]
+    links = re.findall(r'<a href="(/rounds/\d+/results/behaviours/\d/)">', overview)
+    assert len(set(links)) == 6
+    assert 'data-question="1.1"' not in overview  # the questions' answers are on their pages
+    page = demo_client.get(reverse("results:behaviour", args=[spring.pk, "1"])).content.decode()
+    assert (
+        '<h1 class="nhsuk-heading-l" id="behaviour-1">1. Be prepared to experiment and learn together'
+        in page
+    )
+    assert 'data-question="1.1"' in page
+    assert reverse("results:behaviour", args=[spring.pk, "2"]) in page  # next
+    assert demo_client.get(reverse("results:behaviour", args=[spring.pk, "7"])).status_code == 404

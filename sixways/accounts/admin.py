@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import RoleInvitation
+from .models import AccessRequest, RoleInvitation
 
 
 @admin.register(RoleInvitation)
@@ -13,3 +13,16 @@ class RoleInvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # invitations are sent from the partnership's people page
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    """Requests for an account from the public start page, newest first. Deleted by the
+    retention run; an administrator may delete one once answered."""
+
+    list_display = ["created_at", "partnership", "name", "organisation", "email"]
+    search_fields = ["partnership", "name", "organisation", "email"]
+    readonly_fields = ["name", "email", "organisation", "partnership", "message", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -145,3 +145,25 @@ class QueuedEmail(models.Model):
 
     def __str__(self) -> str:
         return f"Email to {self.to} ({self.get_state_display().lower()})"
+
+
+class AccessRequest(models.Model):
+    """Someone asking, from the public start page, for their partnership to use the service.
+
+    It goes to the service administrators by email and is listed in the admin; the retention
+    run deletes it INVITATION_EMAIL_RETENTION_DAYS after it was made, as it holds a name and an
+    address that nothing else needs.
+    """
+
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    organisation = models.CharField(max_length=200)
+    partnership = models.CharField(max_length=200)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.partnership} ({self.email})"

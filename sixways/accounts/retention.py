@@ -2,7 +2,8 @@
 
 A round's email addresses and, later, its answers and comments go under the rules in
 `rounds.retention`; invitations to a role that were never accepted go
-INVITATION_EMAIL_RETENTION_DAYS after they expired.
+INVITATION_EMAIL_RETENTION_DAYS after they expired, and requests for an account that long
+after they were made.
 
 Run daily: `manage.py apply_retention` (cron) or the `apply_retention_task` task.
 """
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from sixways.rounds import retention as rounds_retention
 
-from .models import RoleInvitation
+from .models import AccessRequest, RoleInvitation
 
 
 def apply_retention(now=None) -> dict[str, int]:
@@ -24,6 +25,7 @@ def apply_retention(now=None) -> dict[str, int]:
     role_invitations_deleted, _ = RoleInvitation.objects.filter(
         accepted_at__isnull=True, expires_at__lt=cutoff
     ).delete()
+    AccessRequest.objects.filter(created_at__lt=cutoff).delete()
     return {
         "emails_removed": emails_removed,
         "role_invitations_deleted": role_invitations_deleted,

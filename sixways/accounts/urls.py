@@ -1,7 +1,7 @@
 from allauth.account import views as allauth_views
 from django.urls import path
 
-from . import views
+from . import access, views
 
 app_name = "accounts"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.account, name="account"),
     path("your-data/", views.your_data, name="your-data"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("ask-for-an-account/", access.request_access, name="request-access"),
+    path("ask-for-an-account/sent/", access.access_requested, name="access-requested"),
     path("partnerships/<int:partnership_id>/people/", views.people, name="people"),
     path("partnerships/<int:partnership_id>/people/invite/", views.invite, name="invite"),
     path(

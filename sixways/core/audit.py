@@ -42,6 +42,7 @@ ACTIONS = {
     "role.removed": "Removed someone's role",
     "person.erased": "Erased an account",
     "retention.applied": "Deleted data past its retention period",
+    "access.requested": "Asked for an account for a partnership",
 }
 
 

@@ -5,10 +5,46 @@ by hand. The question, hint and error a macro needs come from the form field its
 render a page of forms with `form_page`, which fills in the error summary and the status.
 """
 
+import datetime
+
 from django import forms
 from django.forms import BoundField
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+
+class DateParts(forms.Widget):
+    """A date as the NHS date input asks for it: day, month and year in three boxes, named
+    `<field>-day`, `<field>-month` and `<field>-year`. It gives the form "YYYY-M-D", which a
+    DateField with the "%Y-%m-%d" format reads, so a date that does not exist (31 2 2027) or a
+    box left empty is the field's own "invalid" error."""
+
+    PARTS = ("day", "month", "year")
+
+    def value_from_datadict(self, data, files, name):
+        day, month, year = (str(data.get(f"{name}-{part}", "")).strip() for part in self.PARTS)
+        if not (day or month or year):
+            return None
+        return f"{year}-{month}-{day}"
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(f"{name}-{part}" in data for part in self.PARTS)
+
+    def parts(self, bound: BoundField) -> tuple[str, str, str]:
+        """What each box shows: what was typed, or the saved date."""
+        if bound.form.is_bound:
+            return tuple(
+                str(bound.form.data.get(f"{bound.html_name}-{part}", "")) for part in self.PARTS
+            )
+        value = bound.value()
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                return ("", "", "")
+        if not isinstance(value, datetime.date):
+            return ("", "", "")
+        return (str(value.day), str(value.month), str(value.year))
 
 
 def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
@@ -22,6 +58,21 @@ def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
     value = bound.value()
     label = str(bound.label)
 
+    if isinstance(widget, DateParts):
+        params.pop("name")
+        params["id"] = bound.auto_id
+        params["fieldset"] = {"legend": {"text": label, "size": legend_size}}
+        params["items"] = [
+            {
+                "id": f"{bound.auto_id}-{part}",
+                "name": f"{bound.html_name}-{part}",
+                "label": part.capitalize(),
+                "value": typed,
+                "width": 4 if part == "year" else 2,
+            }
+            for part, typed in zip(DateParts.PARTS, widget.parts(bound), strict=True)
+        ]
+        return {"macro": "dateInput", "params": params}
     if isinstance(widget, forms.RadioSelect):
         # Checkboxes too: Django's CheckboxSelectMultiple is a RadioSelect that takes a list.
         several = isinstance(widget, forms.CheckboxSelectMultiple)
@@ -29,8 +80,11 @@ def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
         # The first item takes the id itself, so the error summary can link straight to it.
         params["idPrefix"] = bound.auto_id
         params["fieldset"] = {"legend": {"text": label, "size": legend_size}}
+        # A field may carry a hint for each choice: {value: hint}.
+        hints = getattr(bound.field, "item_hints", {})
         params["items"] = [
             {"value": str(v), "text": str(text), "checked": str(v) in chosen}
+            | ({"hint": {"text": str(hints[v])}} if v in hints else {})
             for v, text in bound.field.choices
         ]
         return {"macro": "checkboxes" if several else "radios", "params": params}
@@ -65,7 +119,9 @@ def error_list(*forms_: forms.Form) -> list[dict]:
         for name, errors in form.errors.items():
             if name == forms.forms.NON_FIELD_ERRORS:
                 continue
-            entries.append({"text": " ".join(errors), "href": f"#{form[name].auto_id}"})
+            # A date's error links to its first box, the day.
+            day = "-day" if isinstance(form.fields[name].widget, DateParts) else ""
+            entries.append({"text": " ".join(errors), "href": f"#{form[name].auto_id}{day}"})
     return entries
 
 

@@ -12,13 +12,14 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from sixways.core import audit
 from sixways.design.forms import form_page
 from sixways.design.text import plural
-from sixways.rounds.models import Response, Round
+from sixways.rounds.models import Invitation, Response, Round
 
 from .forms import ImportForm, OrganisationForm, PartnershipForm
 from .models import Membership, Organisation, Partner, Partnership, Role
@@ -33,9 +34,11 @@ def _partnership(request: HttpRequest, partnership_id: int, *, change: bool) -> 
     )
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The partnerships this person works on, each with its rounds, newest first."""
+    """The partnerships this person works on, each with its rounds, newest first. Someone not
+    signed in gets the public start page: what the service is, and how to get an account."""
+    if not request.user.is_authenticated:
+        return render(request, "pages/start.jinja")
     partnerships = list(Partnership.objects.for_user(request.user).select_related("parent"))
     rounds = (
         Round.objects.for_user(request.user)
@@ -72,26 +75,93 @@ def create(request: HttpRequest) -> HttpResponse:
     return form_page(request, "partnerships/form.jinja", {"form": form}, form)
 
 
+def setup_tasks(partnership: Partnership, rounds: list, partners: int, facilitators: int) -> list:
+    """The steps to a partnership's first results, for the NHS task list on its page: each
+    done or not, with where to do it. Shown until a round has closed."""
+    newest = rounds[0] if rounds else None
+    started = [r for r in rounds if r.current_status != "draft"]
+    invited = Invitation.objects.filter(round__partnership=partnership).exclude(email="").exists()
+
+    def task(title, href, done, hint="", optional=False):
+        status = (
+            {"text": "Completed"}
+            if done
+            else {
+                "tag": {
+                    "text": "Optional" if optional else "Not started",
+                    "classes": "nhsuk-tag--grey" if optional else "nhsuk-tag--blue",
+                }
+            }
+        )
+        return {"title": {"text": title}, "href": href, "hint": hint, "status": status}
+
+    return [
+        task(
+            "Add the partner organisations",
+            reverse("partnerships:import-partners", args=[partnership.pk]),
+            partners > 0,
+            f"{plural(partners, 'organisation')} added"
+            if partners
+            else "Add them one by one, or import them from a spreadsheet",
+        ),
+        task(
+            "Invite another facilitator",
+            reverse("accounts:people", args=[partnership.pk]),
+            facilitators > 1,
+            "So the work carries on if you are away",
+            optional=True,
+        ),
+        task(
+            "Set up the first round",
+            reverse("rounds:detail", args=[newest.pk])
+            if newest
+            else reverse("rounds:create", args=[partnership.pk]),
+            newest is not None,
+            "Its name, dates and how people will answer",
+        ),
+        task(
+            "Open the round",
+            reverse("rounds:detail", args=[newest.pk]) if newest else None,
+            bool(started),
+        ),
+        task(
+            "Invite people to answer",
+            reverse("rounds:invite", args=[started[0].pk]) if started else None,
+            invited or any(r.mode == "collective" for r in started),
+            "By email, or with a link for each organisation",
+        ),
+    ]
+
+
 @login_required
 def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
     partnership = _partnership(request, partnership_id, change=False)
     can_change = (
         Partnership.objects.for_user(request.user, CHANGERS).filter(pk=partnership.pk).exists()
     )
-    rounds = partnership.rounds.annotate(
-        submitted=Count("responses", filter=Q(responses__state=Response.State.SUBMITTED))
-    ).order_by("-created_at", "-id")
+    rounds = list(
+        partnership.rounds.annotate(
+            submitted=Count("responses", filter=Q(responses__state=Response.State.SUBMITTED))
+        ).order_by("-created_at", "-id")
+    )
+    partners = partnership.partners.select_related("organisation")
+    facilitators = partnership.facilitators().order_by("user__email")
+    has_closed_rounds = any(r.is_closed for r in rounds)
+    tasks = []
+    if can_change and not has_closed_rounds:
+        tasks = setup_tasks(partnership, rounds, len(partners), len(facilitators))
     return render(
         request,
         "partnerships/detail.jinja",
         {
             "partnership": partnership,
             "can_change": can_change,
-            "partners": partnership.partners.select_related("organisation"),
+            "partners": partners,
             "rounds": rounds,
+            "tasks": tasks,
             "due": partnership.next_round_due(),
-            "facilitators": partnership.facilitators().order_by("user__email"),
-            "has_closed_rounds": any(r.is_closed for r in rounds),
+            "facilitators": facilitators,
+            "has_closed_rounds": has_closed_rounds,
             "today": timezone.localdate(),
         },
     )

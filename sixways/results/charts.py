@@ -13,7 +13,7 @@ or green ratings: the answer scale is ordinal, so the split is shown beside ever
 import itertools
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -322,6 +322,7 @@ class RunPoint:
     label: str
     version: int
     show_label: bool
+    provisional: bool = False  # a round still open: its score may change
 
 
 @dataclass
@@ -330,7 +331,7 @@ class RunChart:
     title: str
     description: str
     points: list[RunPoint]
-    lines: list[tuple[float, float, float, float]]
+    lines: list[tuple[float, float, float, float, bool]]  # the last: dashed, to an open round
     medians: list[tuple[float, float, float, str]]
     breaks: list[tuple[float, str]]
     gridlines: list[tuple[float, str]]
@@ -349,10 +350,13 @@ def run_chart(
     points: Sequence[tuple[str, int, Fraction | None]],
     scale: Sequence[tuple[int, str]],
     maximum: int = 3,
+    provisional: Collection[int] = (),
 ) -> RunChart:
     """A behaviour's score round by round, oldest first.
 
     points: (round title, instrument version, score or None when not shown).
+    provisional: the indexes of points from rounds still open, drawn hollow and joined by a
+    dashed line, and left out of the median: their scores may still change.
     scale: (score, answer label), to label the vertical axis in the answers' own words.
     A line joins rounds only within one instrument version: scores from different wordings
     are not comparable, so a version change breaks the line and is marked.
@@ -378,12 +382,14 @@ def run_chart(
                 label=shorten(label, 18),
                 version=version,
                 show_label=spacing >= 44,
+                provisional=index in provisional,
             )
         )
     lines = []
     for before, after in itertools.pairwise(placed):
         if before.y is not None and after.y is not None and before.version == after.version:
-            lines.append((before.x, before.y, after.x, after.y))
+            dashed = before.provisional or after.provisional
+            lines.append((before.x, before.y, after.x, after.y, dashed))
     breaks = [
         ((before.x + after.x) / 2, f"Version {after.version}")
         for before, after in itertools.pairwise(placed)
@@ -397,7 +403,7 @@ def run_chart(
         else:
             runs.append([index])
     for run in runs:
-        values = [points[i][2] for i in run if points[i][2] is not None]
+        values = [points[i][2] for i in run if points[i][2] is not None and i not in provisional]
         # A median of one or two rounds says nothing the points do not.
         if len(values) >= 3:
             middle = Fraction(statistics.median(values))
@@ -408,8 +414,9 @@ def run_chart(
         (p.x, p.label, f"Version {p.version}") for i, p in enumerate(placed) if i % every == 0
     ]
     described = "; ".join(
-        f"{label} (version {version}): " + ("not shown" if value is None else rounded(value, 2))
-        for label, version, value in points
+        f"{label} (version {version}{', still open' if i in provisional else ''}): "
+        + ("not shown" if value is None else rounded(value, 2))
+        for i, (label, version, value) in enumerate(points)
     )
     return RunChart(
         id=chart_id,

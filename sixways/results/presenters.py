@@ -108,6 +108,7 @@ def trend_charts(trend: Trend) -> list:
             [(point.round.title, point.version, value) for point, value, _ in b.points],
             scale,
             maximum,
+            provisional={i for i, (point, _, _) in enumerate(b.points) if point.round.is_open},
         )
         for b in trend.behaviours
     ]

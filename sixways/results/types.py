@@ -5,6 +5,7 @@ file reads these, so they all show the same figures and hide the same groups."""
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from sixways.design.text import plural
 from sixways.instruments.models import Option, Question, Resource, Section
 from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Mode, Round
@@ -176,15 +177,17 @@ class RoundResults:
             )
         if self.suppressed:
             return (
-                f"Results are shown once at least {k} people have answered, so that nobody's "
-                "answers can be picked out."
+                f"This round closed with {plural(self.responses, 'response')}, and results are "
+                f"shown only when at least {k} people have answered, so that nobody's answers "
+                "can be picked out. To see its results, reopen the round and invite more people."
             )
         if self.withheld:
             return (
                 f"Results are not shown: fewer than {k} people answered through their own "
                 "link. Answers through an organisation's shareable link count in the figures, "
                 f"but not towards the {k}, because anyone with the link could answer more than "
-                "once. Invite people by email to give them their own link."
+                "once. To see its results, reopen the round and invite people by email, which "
+                "gives each their own link."
             )
         return ""
 
@@ -195,6 +198,18 @@ class RoundResults:
     @property
     def pool(self) -> GroupResult | None:
         return next((o for o in self.organisation_results if o.pool), None)
+
+    @property
+    def organisations_shown(self) -> int:
+        return sum(1 for o in self.organisation_results if o.shown and not o.pool)
+
+    @property
+    def mostly_pooled(self) -> bool:
+        """More organisations counted together than shown on their own: the partnership's
+        organisations are small for individual answers, and organisational mode would show
+        every one."""
+        pool = self.pool
+        return pool is not None and pool.organisations > self.organisations_shown
 
     @property
     def behaviour_scores(self) -> dict[str, Fraction]:

@@ -12,6 +12,11 @@ urlpatterns = [
         name="organisations",
     ),
     path(
+        "rounds/<int:round_id>/results/behaviours/<str:behaviour>/",
+        views.behaviour,
+        name="behaviour",
+    ),
+    path(
         "rounds/<int:round_id>/results/comments/<str:behaviour>/",
         views.comments,
         name="comments",

@@ -63,6 +63,30 @@ def organisations(request: HttpRequest, round_id: int) -> HttpResponse:
 
 @require_safe
 @login_required
+def behaviour(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
+    """One behaviour in detail: each question's answers, sectors and the first comments, with
+    the previous and next behaviour a click away."""
+    round_, results = _results(request, round_id)
+    keys = [b.section.key for b in results.behaviours]
+    if not results.shows_figures or behaviour not in keys:
+        raise Http404("No such behaviour, or no figures shown for this round")
+    index = keys.index(behaviour)
+    return render(
+        request,
+        "results/behaviour.jinja",
+        {
+            "round": round_,
+            "results": results,
+            "b": results.behaviours[index],
+            "previous": results.behaviours[index - 1] if index else None,
+            "next": results.behaviours[index + 1] if index + 1 < len(keys) else None,
+            "charts": round_charts(results),
+        },
+    )
+
+
+@require_safe
+@login_required
 def comments(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
     """A behaviour's comments a page at a time: the overview shows only the first few."""
     round_, results = _results(request, round_id)

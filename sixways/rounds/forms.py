@@ -1,12 +1,15 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from sixways.design.forms import DateParts
 from sixways.design.text import TypedText
 from sixways.instruments.models import Instrument, Option, Question, Section
+from sixways.partnerships.models import Level, Partnership
 
 from .models import Mode, Round
 
@@ -17,12 +20,25 @@ def question_field_name(question: Question) -> str:
     return "q" + question.key.replace(".", "_")
 
 
-def answer_field(question: Question, options: list[Option]) -> forms.ChoiceField:
+def ics_hint(question: Question, partnership: Partnership | None) -> str:
+    """Some questions say "your ICS". A partnership below the system reads them as itself:
+    the hint says so, and the question stays word for word."""
+    if partnership is None or partnership.level == Level.SYSTEM or "ICS" not in question.text:
+        return ""
+    return (
+        f"{partnership.name} works at {partnership.get_level_display().lower()} level: "
+        "read ‘ICS’ as your partnership."
+    )
+
+
+def answer_field(
+    question: Question, options: list[Option], partnership: Partnership | None = None
+) -> forms.ChoiceField:
     """One question as a radio group. Optional, so a draft can be saved part-way."""
     labels = ", ".join(o.label for o in options[:-1]) + f" or {options[-1].label}"
     return forms.ChoiceField(
         label=f"{question.key} {question.text}",
-        help_text=question.hint,
+        help_text=" ".join(filter(None, [question.hint, ics_hint(question, partnership)])),
         choices=[(o.key, o.label) for o in options],
         widget=forms.RadioSelect,
         required=False,
@@ -53,7 +69,13 @@ class SectionForm(forms.Form):
     """
 
     def __init__(
-        self, section: Section, questions: list[Question], options: list[Option], *args, **kwargs
+        self,
+        section: Section,
+        questions: list[Question],
+        options: list[Option],
+        *args,
+        partnership: Partnership | None = None,
+        **kwargs,
     ):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
@@ -61,7 +83,9 @@ class SectionForm(forms.Form):
         self.questions = questions
         self.options_by_key = {option.key: option for option in options}
         for question in questions:
-            self.fields[question_field_name(question)] = answer_field(question, options)
+            self.fields[question_field_name(question)] = answer_field(
+                question, options, partnership
+            )
         self.fields["comment"] = comment_field(
             section, help_text="Explain your answers if you want to. Do not name individual people."
         )
@@ -86,23 +110,14 @@ class SectionForm(forms.Form):
             )
 
 
-class DateInput(forms.DateInput):
-    """The browser's own date field: it works without JavaScript and sends YYYY-MM-DD."""
-
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
 def date_field(label: str, what: str, **kwargs) -> forms.DateField:
     return forms.DateField(
         label=label,
-        widget=DateInput,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=DateParts,
+        input_formats=["%Y-%m-%d"],
         error_messages={
             "required": f"Enter the {what}",
-            "invalid": f"Enter the {what} as a real date, for example 27 3 2027",
+            "invalid": f"The {what} must be a real date, for example 27 3 2027",
         },
         **kwargs,
     )
@@ -161,6 +176,17 @@ class RoundForm(forms.ModelForm):
         self.fields["instrument"].queryset = Instrument.objects.all()
         self.fields["instrument"].empty_label = None
         self.fields["mode"].choices = Mode.choices
+        k = settings.MIN_GROUP_SIZE
+        self.fields["mode"].item_hints = {
+            Mode.COLLECTIVE: "For a workshop or meeting: you record the answers the partners "
+            "agree together. Results show once you have recorded them.",
+            Mode.ORGANISATIONAL: "Each organisation agrees one set of answers, through its own "
+            "link. Best when partners are small: every organisation is shown.",
+            Mode.INDIVIDUAL: f"Anyone at each partner answers on their own, anonymously. "
+            f"Results show only when the round closes with at least {k} responses, and an "
+            f"organisation is shown on its own only with {k} or more of its people; smaller "
+            "ones are counted together.",
+        }
         self.fields["organisations"].queryset = organisations
 
     def clean(self):
@@ -280,14 +306,16 @@ class AgreedForm(forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, sections, questions, options, *args, **kwargs):
+    def __init__(self, sections, questions, options, *args, partnership=None, **kwargs):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
         self.sections = sections
         self.questions = questions
         self.options_by_key = {option.key: option for option in options}
         for question in questions:
-            self.fields[question_field_name(question)] = answer_field(question, options)
+            self.fields[question_field_name(question)] = answer_field(
+                question, options, partnership
+            )
         for section in sections:
             self.fields[comment_field_name(section)] = comment_field(section, rows=4)
 

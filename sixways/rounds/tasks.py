@@ -6,6 +6,7 @@ beside the web server: `manage.py db_worker`.
 """
 
 import logging
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -13,7 +14,7 @@ from django.tasks import task
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Delivery, Response
+from .models import Delivery, Mode, Response
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +33,43 @@ def _message(delivery: Delivery) -> EmailMessage:
         "link": invitation.link(),
         "organisational": invitation.kind == invitation.Kind.ORGANISATIONAL,
     }
-    template = f"emails/{delivery.kind}.txt"
-    closes_on = f"{round_.closes_on.day} {round_.closes_on:%B %Y}"
-    subject = SUBJECTS[delivery.kind].format(
-        partnership=round_.partnership.name, closes_on=closes_on
-    )
-    # One line, whatever was typed into the partnership's name.
-    subject = " ".join(subject.split())
     return EmailMessage(
-        subject=subject,
-        body=render_to_string(template, context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=_subject(delivery.kind, round_),
+        body=render_to_string(f"emails/{delivery.kind}.txt", context),
+        from_email=sender(round_.partnership.name),
         to=[invitation.email],
+        reply_to=[settings.PARTICIPANT_REPLY_TO] if settings.PARTICIPANT_REPLY_TO else None,
     )
+
+
+def _subject(kind: str, round_) -> str:
+    closes_on = f"{round_.closes_on.day} {round_.closes_on:%B %Y}"
+    subject = SUBJECTS[kind].format(partnership=round_.partnership.name, closes_on=closes_on)
+    return " ".join(subject.split())  # one line, whatever was typed into the partnership's name
+
+
+def invitation_preview(round_) -> dict[str, str]:
+    """The invitation email as people will get it, for the invite page, with the organisation
+    and the link shown as what will go there."""
+    context = {
+        "round": round_,
+        "invitation": {"organisation": {"name": "[the organisation you choose]"}},
+        "link": f"{settings.SITE_URL}/p/[their own link]/",
+        "organisational": round_.mode == Mode.ORGANISATIONAL,
+    }
+    return {
+        "sender": sender(round_.partnership.name),
+        "subject": _subject(Delivery.Kind.INVITATION, round_),
+        "body": render_to_string("emails/invitation.txt", context),
+    }
+
+
+def sender(partnership_name: str) -> str:
+    """The From of a participant's email: the partnership's name, so people see who is asking,
+    at the service's own address ("Eastvale Place Partnership via Six Ways")."""
+    service, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = " ".join(partnership_name.split())[:60]
+    return formataddr((f"{name} via {service or 'Six Ways'}", address))
 
 
 def _give_up(delivery: Delivery, reason: str, state=Delivery.State.FAILED) -> None:

@@ -20,6 +20,11 @@ urlpatterns = [
     path("rounds/<int:round_id>/reopen/", rounds.reopen, name="reopen"),
     path("rounds/<int:round_id>/invite/", people.invite_people, name="invite"),
     path("rounds/<int:round_id>/links/", people.links, name="links"),
+    path(
+        "rounds/<int:round_id>/links/<int:organisation_id>/qr/",
+        people.link_qr,
+        name="link-qr",
+    ),
     path("rounds/<int:round_id>/reminders/", people.reminders, name="reminders"),
     path("rounds/<int:round_id>/emails/", people.emails, name="emails"),
     path("rounds/<int:round_id>/agreed/", agreed.agreed, name="agreed"),

@@ -34,7 +34,9 @@ def _current_response(request: HttpRequest) -> Response | None:
     if response_id is None:
         return None
     try:
-        return Response.objects.select_related("round__instrument").get(pk=response_id)
+        return Response.objects.select_related("round__instrument", "round__partnership").get(
+            pk=response_id
+        )
     except Response.DoesNotExist:  # erased since
         return None
 
@@ -166,7 +168,14 @@ def section(request: HttpRequest, response: Response, number: int) -> HttpRespon
         comment = Comment.objects.filter(response=response, section=this).first()
         initial["comment"] = comment.text if comment else ""
 
-    form = SectionForm(this, questions, options, request.POST or None, initial=initial)
+    form = SectionForm(
+        this,
+        questions,
+        options,
+        request.POST or None,
+        initial=initial,
+        partnership=response.round.partnership,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             save_section(response, this, form.answers(), form.cleaned_data["comment"])

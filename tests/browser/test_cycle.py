@@ -121,7 +121,7 @@ def test_a_facilitator_runs_a_whole_round(live_server, page, django_user_model, 
     # A reminder for the fourteen who have not sent their answers.
     mail.outbox.clear()
     page.get_by_role("button", name="Send reminders").click()
-    assert page.locator("#reminder-count").inner_text() == "14 people will get a reminder."
+    assert page.locator("#reminder-count").inner_text() == "14 people will get a reminder now."
     assert_accessible(page, "reminders page")
     page.get_by_role("button", name="Send reminders").click()
     assert "14 reminders are being sent." in page.inner_text("main")
@@ -146,6 +146,6 @@ def test_a_facilitator_runs_a_whole_round(live_server, page, django_user_model, 
     assert Response.objects.filter(state="draft").count() == 1
 
     # And its results.
-    page.get_by_role("link", name="See the results").click()
+    page.get_by_role("button", name="See the results").click()
     assert page.url.endswith(reverse("results:round", args=[Round.objects.get().pk]))
     assert page.locator("#response-count").inner_text().startswith("6 responses sent")

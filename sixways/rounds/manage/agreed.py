@@ -48,7 +48,9 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
     errors: list[dict] = []
     status = 200
     data = request.POST.copy() if request.method == "POST" else None
-    form = AgreedForm(sections, questions, options, data, initial=initial)
+    form = AgreedForm(
+        sections, questions, options, data, initial=initial, partnership=round_.partnership
+    )
     if request.method == "POST" and form.is_valid():
         agree = request.POST.get("action") == "agree"
         was_agreed = response.submitted
@@ -62,7 +64,9 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
             errors = _conflicts(form, _saved_values(conflict.current, sections, questions))
             # The next save is a deliberate choice made with the differences in view.
             data["version"] = conflict.current.version
-            form = AgreedForm(sections, questions, options, data, initial=initial)
+            form = AgreedForm(
+                sections, questions, options, data, initial=initial, partnership=round_.partnership
+            )
             form.is_valid()
             status = 409
         else:
@@ -88,7 +92,9 @@ def agreed(request: HttpRequest, round_id: int) -> HttpResponse:
                 for q in missing
             ]
             data["version"] = response.version
-            form = AgreedForm(sections, questions, options, data, initial=initial)
+            form = AgreedForm(
+                sections, questions, options, data, initial=initial, partnership=round_.partnership
+            )
             form.is_valid()
             status = 400
     elif request.method == "POST":

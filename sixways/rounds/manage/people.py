@@ -1,13 +1,14 @@
 """Reaching people: email invitations, organisations' links, reminders and emails that
 could not be sent."""
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from sixways.core import audit
 from sixways.design.forms import form_page
@@ -79,7 +80,12 @@ def invite_people(request: HttpRequest, round_id: int) -> HttpResponse:
     return form_page(
         request,
         "rounds/manage/invite.jinja",
-        {"round": round_, "form": form, "organisational": organisational},
+        {
+            "round": round_,
+            "form": form,
+            "organisational": organisational,
+            "preview": tasks.invitation_preview(round_),
+        },
         form,
     )
 
@@ -135,6 +141,34 @@ def links(request: HttpRequest, round_id: int) -> HttpResponse:
         {
             "round": round_,
             "rows": [(o, existing.get(o.pk)) for o in organisations],
+        },
+    )
+
+
+@require_safe
+@login_required
+def link_qr(request: HttpRequest, round_id: int, organisation_id: int) -> HttpResponse:
+    """An organisation's link as a QR code, to print or show on a screen. Only a link that
+    was made already: reading a page makes nothing."""
+    round_ = round_for(request, round_id, change=True)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("organisation"),
+        round=round_,
+        organisation_id=organisation_id,
+        kind=_link_kind(round_),
+    )
+    if round_.current_status != Status.OPEN:
+        return wrong_status(request, round_, "Links work only while the round is open.")
+    link = invitation.link()
+    code = segno.make(link, error="m")
+    return render(
+        request,
+        "rounds/manage/link_qr.jinja",
+        {
+            "round": round_,
+            "organisation": invitation.organisation,
+            "link": link,
+            "qr": code.svg_data_uri(scale=8, border=4),
         },
     )
 

@@ -110,3 +110,36 @@ if (timeoutDialog && typeof timeoutDialog.showModal === "function") {
     setInterval(tick, 15000);
   });
 }
+
+// A "Copy the link" button beside each organisation's link. Hidden without this script (the
+// link can still be selected and copied by hand); says "Copied" where a screen reader hears it.
+for (const copy of document.querySelectorAll("button[data-copy]")) {
+  if (!navigator.clipboard) {
+    continue;
+  }
+  copy.hidden = false;
+  const status = document.getElementById(copy.getAttribute("aria-describedby"));
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(copy.dataset.copy);
+      status.textContent = "Copied";
+    } catch {
+      status.textContent = "Could not copy: select the link and copy it instead";
+    }
+  });
+}
+
+// A chart that scrolls sideways on a small screen can be reached and scrolled with the keyboard.
+const focusScrollingCharts = () => {
+  for (const figure of document.querySelectorAll(".sixways-figure")) {
+    if (figure.scrollWidth > figure.clientWidth) {
+      figure.setAttribute("tabindex", "0");
+      figure.setAttribute("role", "region");
+    } else {
+      figure.removeAttribute("tabindex");
+      figure.removeAttribute("role");
+    }
+  }
+};
+focusScrollingCharts();
+window.addEventListener("resize", focusScrollingCharts);
