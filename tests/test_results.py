@@ -187,6 +187,11 @@ def test_the_home_page_lists_the_partnerships_rounds(demo_client):
     html = demo_client.get(reverse("partnerships:home")).content.decode()
     assert "Northdale Place Partnership" in html
     assert "Spring 2026" in html and "Autumn 2026" in html
+    # A round's name leads to the round, as on the partnership's page; its results are a
+    # link of their own.
+    spring = Round.objects.get(title="Spring 2026")
+    assert f'<a href="{reverse("rounds:detail", args=[spring.pk])}">Spring 2026</a>' in html
+    assert reverse("results:round", args=[spring.pk]) in html
 
 
 def test_a_closed_round_link_still_shows_when_it_closed(client, demo_partnership):
