@@ -347,3 +347,26 @@ def test_a_board_report_built_before_the_closing_date_is_built_again_after_it(
     after = pdf_text(client.get(reverse("results:pdf", args=[round_.pk])).content)
     assert "Results appear when the round closes" not in after
     assert Round.objects.get(pk=round_.pk).status == Status.OPEN
+
+
+def test_the_board_reports_first_page_stands_on_its_own(demo_client):
+    """Page 1 is the summary a board reads: the key points, the six scores and the priorities;
+    the detail starts on page 2, and no page ends on a heading."""
+    spring = Round.objects.get(title="Spring 2026")
+    reader = PdfReader(
+        io.BytesIO(demo_client.get(reverse("results:pdf", args=[spring.pk])).content)
+    )
+    pages = [" ".join((page.extract_text() or "").split()) for page in reader.pages]
+    first = pages[0]
+    for words in ("Summary", "The lowest score is for 6.", "Priorities: what to work on first"):
+        assert words in first
+    for title in spring.instrument.sections.values_list("title", flat=True):
+        assert title in first
+    assert pages[1].startswith("The scores in detail")
+    headings = {"Summary", "Each behaviour", "Answers to each question", "Comments"} | {
+        f"{s.key}. {s.title}" for s in spring.instrument.sections.all()
+    }
+    for number, page in enumerate(reader.pages, start=1):
+        lines = [line.strip() for line in (page.extract_text() or "").splitlines()]
+        content = [line for line in lines if line and not line.startswith("Culture for")]
+        assert content[-1] not in headings, f"page {number} ends on the heading {content[-1]!r}"
