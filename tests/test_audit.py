@@ -158,11 +158,17 @@ def test_showing_a_link_again_adds_nothing(signed_in, open_round, organisations)
 
 def test_saving_and_agreeing_collective_answers_leave_entries(signed_in, partnership, instrument):
     round_ = make_round(partnership, instrument, mode=Mode.COLLECTIVE)
-    url = reverse("rounds:agreed", args=[round_.pk])
-    check(signed_in.post(url, {**ALL_YES, "version": 0, "action": "save"}))
-    check(signed_in.post(url, {**ALL_YES, "version": 1, "action": "agree"}))
-    check(signed_in.post(url, {**ALL_YES, "version": 2, "action": "save"}))
-    assert actions(partnership) == ["agreed.saved", "agreed.agreed", "agreed.saved"]
+
+    def behaviour(number):
+        return reverse("rounds:agreed-behaviour", args=[round_.pk, number])
+
+    for number in range(1, 7):
+        check(
+            signed_in.post(behaviour(number), {**ALL_YES, "version": number - 1, "action": "save"})
+        )
+    check(signed_in.post(reverse("rounds:agreed", args=[round_.pk]), {"version": 6}))
+    check(signed_in.post(behaviour(1), {**ALL_YES, "version": 7, "action": "save"}))
+    assert actions(partnership) == ["agreed.saved"] * 6 + ["agreed.agreed", "agreed.saved"]
 
 
 def test_nothing_is_logged_when_nothing_changes(signed_in, partnership, instrument):

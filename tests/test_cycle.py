@@ -443,44 +443,82 @@ def test_the_round_page_says_when_emails_wait_too_long(
     assert "Emails are waiting longer than they should" in page
 
 
-def test_a_collective_rounds_agreed_answers_are_recorded_by_a_facilitator(
-    client, facilitator, partnership, instrument
+def test_a_collective_rounds_agreed_answers_are_recorded_one_behaviour_at_a_time(
+    client, facilitator, partnership, instrument, organisations
 ):
     round_ = make_round(partnership, instrument, mode=Mode.COLLECTIVE)
+    round_.organisations.set(organisations)
     client.force_login(facilitator)
-    page = client.get(reverse("rounds:agreed", args=[round_.pk]))
-    assert page.status_code == 200
-    assert page.content.decode().count('type="radio"') == 24 * 4
+    page = client.get(reverse("rounds:agreed", args=[round_.pk])).content.decode()
+    assert page.count("Not started") == 6
     assert not Response.objects.exists()  # opening the page makes nothing
+    first = client.get(reverse("rounds:agreed-behaviour", args=[round_.pk, 1])).content.decode()
+    assert first.count('type="radio"') == 4 * 4  # behaviour 1's four questions only
 
-    half = {k: v for k, v in ALL_YES.items() if k.startswith(("q1_", "q2_"))}
+    # Behaviour 1, then "Save and continue" goes on to behaviour 2.
+    behaviour_1 = {k: v for k, v in ALL_YES.items() if k.startswith("q1_")}
     response = client.post(
-        reverse("rounds:agreed", args=[round_.pk]),
-        {**half, "version": 0, "comment_1": "Agreed at the June workshop", "action": "save"},
+        reverse("rounds:agreed-behaviour", args=[round_.pk, 1]),
+        {
+            **behaviour_1,
+            "version": 0,
+            "comment_1": "Agreed at the June workshop",
+            "action": "continue",
+        },
     )
-    assert response.status_code == 302
+    assert response["Location"] == reverse("rounds:agreed-behaviour", args=[round_.pk, 2])
     saved = Response.objects.get()
-    assert saved.answers.count() == 9
-    assert saved.organisation is None
-    assert not saved.submitted
+    assert saved.answers.count() == 4 and saved.organisation is None and not saved.submitted
+    page = client.get(reverse("rounds:agreed", args=[round_.pk])).content.decode()
+    assert page.count("Not started") == 5 and "Completed" in page
 
-    response = client.post(
-        reverse("rounds:agreed", args=[round_.pk]),
-        {**half, "version": 1, "action": "agree"},
-    )
+    # Marking them as agreed too early lists what is still to answer, with where.
+    response = client.post(reverse("rounds:agreed", args=[round_.pk]), {"version": 1})
     assert response.status_code == 400
-    assert "Answer question 3.1 before marking the answers as agreed" in response.content.decode()
+    html = response.content.decode()
+    assert "Answer question 2.1 before marking the answers as agreed" in html
+    assert reverse("rounds:agreed-behaviour", args=[round_.pk, 2]) + "#q2_1" in html
     assert not Response.objects.get().submitted
 
-    response = client.post(
-        reverse("rounds:agreed", args=[round_.pk]),
-        {**ALL_YES, "version": 2, "comment_1": "Agreed at the June workshop", "action": "agree"},
-    )
-    assert response.status_code == 302
+    for number in range(2, 7):
+        answers = {k: v for k, v in ALL_YES.items() if k.startswith(f"q{number}_")}
+        saved.refresh_from_db()  # each save moves the version on, as the page would show it
+        response = client.post(
+            reverse("rounds:agreed-behaviour", args=[round_.pk, number]),
+            {**answers, "version": saved.version, "action": "save"},
+        )
+        assert response["Location"] == reverse("rounds:agreed", args=[round_.pk])
     saved.refresh_from_db()
-    assert saved.submitted
-    assert saved.answers.count() == 24
+    response = client.post(reverse("rounds:agreed", args=[round_.pk]), {"version": saved.version})
+    assert response["Location"] == reverse("rounds:detail", args=[round_.pk])
+    saved.refresh_from_db()
+    assert saved.submitted and saved.answers.count() == 24
     assert saved.comments.get().text == "Agreed at the June workshop"
+    detail = client.get(reverse("rounds:detail", args=[round_.pk])).content.decode()
+    assert "marked as agreed: they count in the results" in detail
+    assert 'id="progress"' not in detail  # no invitations or counts of people to follow
+
+
+def test_a_collective_round_records_who_took_part(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_ = make_round(partnership, instrument, mode=Mode.COLLECTIVE)
+    round_.organisations.set(organisations)
+    client.force_login(facilitator)
+    council = organisations[0]
+    response = client.post(
+        reverse("rounds:took-part", args=[round_.pk]),
+        {"represented": [council.pk], "note": "Director of adult social care, two GPs"},
+    )
+    assert response["Location"] == reverse("rounds:agreed", args=[round_.pk])
+    page = client.get(reverse("rounds:agreed", args=[round_.pk])).content.decode()
+    assert "Eastvale Council" in page and "Director of adult social care, two GPs" in page
+    respond(round_, None)
+    results = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert "Agreed together by Eastvale Council (Director of adult social care, two GPs)" in results
+    assert "Each person counted equally" not in results  # one response: nothing to weigh
+    bad = client.post(reverse("rounds:took-part", args=[round_.pk]), {"note": "x\u202ey"})
+    assert bad.status_code == 400
 
 
 def test_two_facilitators_editing_at_once_are_told_of_the_conflict(
@@ -497,15 +535,15 @@ def test_two_facilitators_editing_at_once_are_told_of_the_conflict(
     for person in (first, second):
         assert (
             'name="version" value="0"'
-            in person.get(reverse("rounds:agreed", args=[round_.pk])).content.decode()
+            in person.get(reverse("rounds:agreed-behaviour", args=[round_.pk, 1])).content.decode()
         )
 
     first.post(
-        reverse("rounds:agreed", args=[round_.pk]),
+        reverse("rounds:agreed-behaviour", args=[round_.pk, 1]),
         {"q1_1": "no", "version": 0, "comment_1": "First view", "action": "save"},
     )
     response = second.post(
-        reverse("rounds:agreed", args=[round_.pk]),
+        reverse("rounds:agreed-behaviour", args=[round_.pk, 1]),
         {"q1_1": "yes", "version": 0, "comment_1": "Second view", "action": "save"},
     )
     assert response.status_code == 409
@@ -519,7 +557,7 @@ def test_two_facilitators_editing_at_once_are_told_of_the_conflict(
     # Saving again, with the differences in view, is a deliberate choice.
     assert 'name="version" value="1"' in html
     response = second.post(
-        reverse("rounds:agreed", args=[round_.pk]),
+        reverse("rounds:agreed-behaviour", args=[round_.pk, 1]),
         {"q1_1": "yes", "version": 1, "comment_1": "Second view", "action": "save"},
     )
     assert response.status_code == 302
@@ -534,7 +572,8 @@ def test_agreed_answers_cannot_be_changed_after_the_round_closes(
     page = client.get(reverse("rounds:agreed", args=[round_.pk]))
     round_.close(facilitator, "Done")
     response = client.post(
-        reverse("rounds:agreed", args=[round_.pk]), {"q1_1": "yes", "version": 0, "action": "save"}
+        reverse("rounds:agreed-behaviour", args=[round_.pk, 1]),
+        {"q1_1": "yes", "version": 0, "action": "save"},
     )
     assert response.status_code == 302
     assert not Response.objects.exists()

@@ -337,7 +337,8 @@ def test_links_stop_working_when_the_round_closes(staff, round_, organisations):
 def test_a_collective_round_has_no_links(staff, partnership, instrument):
     round_ = make_round(partnership, instrument, mode=Mode.COLLECTIVE, title="Workshop")
     staff.post(
-        reverse("rounds:agreed", args=[round_.pk]), {"q1_1": "yes", "version": 0, "action": "save"}
+        reverse("rounds:agreed-behaviour", args=[round_.pk, 1]),
+        {"q1_1": "yes", "version": 0, "action": "save"},
     )
     # The agreed response's own link is never usable by anyone.
     invitation = Invitation.objects.get()

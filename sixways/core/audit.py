@@ -34,6 +34,7 @@ ACTIONS = {
     "link.replaced": "Replaced an organisation's link",
     "agreed.saved": "Saved the agreed answers",
     "agreed.agreed": "Marked the agreed answers as agreed",
+    "agreed.took-part": "Recorded who agreed the answers",
     "invitation.sent": "Invited someone to a role",
     "invitation.resent": "Sent an invitation to a role again",
     "invitation.withdrawn": "Withdrew an invitation to a role",

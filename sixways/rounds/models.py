@@ -53,6 +53,10 @@ class Round(models.Model):
     # from the partnership later leaves past rounds as they were, and the next round starts
     # from this list.
     organisations = models.ManyToManyField(Organisation, blank=True, related_name="rounds")
+    # A collective round's record of who agreed its answers: the partners represented in the
+    # meeting, and a note of who was there (roles, say), kept with the answers.
+    represented = models.ManyToManyField(Organisation, blank=True, related_name="+")
+    represented_note = models.TextField(blank=True)
 
     objects = RoundQuerySet.as_manager()
 

@@ -28,4 +28,10 @@ urlpatterns = [
     path("rounds/<int:round_id>/reminders/", people.reminders, name="reminders"),
     path("rounds/<int:round_id>/emails/", people.emails, name="emails"),
     path("rounds/<int:round_id>/agreed/", agreed.agreed, name="agreed"),
+    path(
+        "rounds/<int:round_id>/agreed/<int:number>/",
+        agreed.agreed_behaviour,
+        name="agreed-behaviour",
+    ),
+    path("rounds/<int:round_id>/agreed/who-took-part/", agreed.took_part, name="took-part"),
 ]

@@ -56,6 +56,6 @@ def test_a_facilitator_signs_in_and_reads_results(live_server, page, db):
 
     assert page.locator("h1").inner_text() == "Your partnerships"
     assert_accessible(page, "partnerships page")
-    page.get_by_role("link", name="Spring 2026").click()
+    page.get_by_role("link", name="Results of Spring 2026").click()
     assert page.locator("#response-count").inner_text().startswith("20 responses sent")
     assert_accessible(page, "results page")
