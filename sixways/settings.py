@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "sixways.partnerships",
     "sixways.rounds",
     "sixways.results",
+    "sixways.actions",
     "sixways.accounts",
     "sixways.design",
 ]

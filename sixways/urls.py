@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("sixways.partnerships.urls")),
     path("", include("sixways.rounds.urls")),
     path("", include("sixways.results.urls")),
+    path("", include("sixways.actions.urls")),
     path("accounts/", include("sixways.accounts.urls")),
     path("accounts/", include("sixways.accounts.allauth_urls")),
     path("help/scores/", page("pages/help.jinja", privacy.notice), name="help"),

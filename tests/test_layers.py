@@ -10,7 +10,16 @@ import sixways
 
 # From the bottom up. The project's own glue (settings, urls, the Jinja2 environment, wsgi)
 # sits above them all and may import any of them.
-LAYERS = ["design", "core", "instruments", "partnerships", "rounds", "results", "accounts"]
+LAYERS = [
+    "design",
+    "core",
+    "instruments",
+    "partnerships",
+    "rounds",
+    "results",
+    "actions",
+    "accounts",
+]
 
 # The one page that reads from a layer above its app, and why.
 ALLOWED = {

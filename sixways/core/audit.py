@@ -44,6 +44,8 @@ ACTIONS = {
     "person.erased": "Erased an account",
     "retention.applied": "Deleted data past its retention period",
     "access.requested": "Asked for an account for a partnership",
+    "action.created": "Added an action to the plan",
+    "action.updated": "Updated an action",
 }
 
 

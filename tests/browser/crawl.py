@@ -29,6 +29,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from sixways.accounts.models import RoleInvitation
+from sixways.actions.models import Action, ActionUpdate
 from sixways.partnerships.models import Membership, Organisation, Role
 from sixways.rounds import demo
 from sixways.rounds.models import Mode, Round, Status
@@ -148,6 +149,7 @@ KWARG_VALUES: dict[str, Callable[[World], list]] = {
     "membership_id": lambda w: [w.users["observer"].memberships.get().pk],
     "user_id": lambda w: [w.users["observer"].pk],
     "role_invitation_id": lambda w: [w.role_invitation.pk],
+    "action_id": lambda w: [w.spring.actions.order_by("pk").first().pk],
     # A behaviour's key in the instrument (results:comments).
     "behaviour": lambda w: ["1"],
     # django-allauth's emailed links: a made-up key shows its "link not valid" page.
@@ -226,6 +228,18 @@ def make_world() -> World:
         "facilitator": user_model.objects.get(email=demo.FACILITATOR_EMAIL),
         "administrator": user_model.objects.get(email=demo.ADMIN_EMAIL),
     }
+    spring = rounds.get(title="Spring 2026")
+    action = Action.objects.create(
+        partnership=partnership,
+        round=spring,
+        section=spring.instrument.sections.get(key="6"),
+        title="Share one challenge at every board meeting",
+        done_looks_like="Each board meeting since June has a shared challenge item",
+        owner_name="Chair of the place board",
+        due_on=today + datetime.timedelta(days=60),
+        status="agreed",
+    )
+    ActionUpdate.objects.create(action=action, status="agreed", note="Added")
     role_invitation, role_token = RoleInvitation.issue(
         partnership, "new.observer@example.com", Role.OBSERVER, invited_by=users["facilitator"]
     )

@@ -1,0 +1,87 @@
+"""An action a partnership agrees on a behaviour, and its history of updates.
+
+The history is written once and never changed: each change of status or note is a new
+`ActionUpdate`, so a plan reviewed at the next round shows what was said at the time.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from sixways.instruments.models import Question, Section
+from sixways.partnerships.models import Organisation, Partnership
+from sixways.rounds.models import Round
+
+
+class Status(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    AGREED = "agreed", "Agreed"
+    IN_PROGRESS = "in-progress", "In progress"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "Dropped"
+
+
+# An action still to deliver; a reason is asked for when one ends.
+OPEN = (Status.PROPOSED, Status.AGREED, Status.IN_PROGRESS)
+ENDED = (Status.DONE, Status.DROPPED)
+
+
+class ActionQuerySet(models.QuerySet):
+    def for_user(self, user, roles=None) -> "ActionQuerySet":
+        return self.filter(partnership__in=Partnership.objects.for_user(user, roles))
+
+
+class Action(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="actions")
+    # The round whose priorities it answers.
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="actions")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="+")
+    questions = models.ManyToManyField(Question, blank=True, related_name="+")
+    title = models.CharField(max_length=200)
+    done_looks_like = models.CharField(max_length=300)
+    owner_name = models.CharField(max_length=200)
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section__position", "due_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+
+class ActionUpdate(models.Model):
+    """One change to an action, as it was made: never edited or deleted on its own."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    note = models.TextField(blank=True)
+    due_on = models.DateField(null=True, blank=True)  # a new date, when it changed
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("An action's history is never rewritten: add an update instead")
+        super().save(*args, **kwargs)
