@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
+from sixways.actions import review
 from sixways.design.components import cached_macros
 from sixways.design.forms import field_params
 from sixways.design.text import plural
@@ -56,6 +57,9 @@ def environment(**options) -> Environment:
         min_group_size=settings.MIN_GROUP_SIZE,
         field_params=field_params,
         participant_cookie=settings.PARTICIPANT_COOKIE_NAME,
+        # Actions sit above results in the layers, so the results pages ask for them here.
+        open_actions=review.open_actions,
+        actions_agreed_at=review.agreed_at,
     )
     # skipLink, header, footer, radios and the like, rendered once per set of parameters.
     # A template that imports the NHS macro itself still gets the uncached one.

@@ -162,3 +162,50 @@ def test_a_plan_with_many_actions_says_so_without_refusing(client, facilitator, 
     page = client.get(reverse("actions:plan", args=[closed.pk])).content.decode()
     assert 'id="many-1"' in page and 'id="many-2"' in page
     assert "This plan has more than 8 agreed actions" in page
+
+
+def test_the_next_round_starts_from_the_open_actions_and_shows_what_came_of_them(
+    client, facilitator, partnership, instrument, organisations, closed
+):
+    from sixways.rounds.fixtures import respond
+
+    Round = type(closed)
+    today = timezone.localdate()
+    Round.objects.filter(pk=closed.pk).update(
+        closed_at=timezone.now(),
+        opens_on=today - datetime.timedelta(days=30),
+        closes_on=today - datetime.timedelta(days=1),
+    )
+    for _ in range(5):
+        respond(closed, organisations[0], "111111")
+    client.force_login(facilitator)
+    client.post(reverse("actions:new", args=[closed.pk, "1"]), action_data(title="Carried"))
+    client.post(reverse("actions:new", args=[closed.pk, "1"]), action_data(title="Finished"))
+    client.post(
+        reverse("actions:new", args=[closed.pk, "2"]),
+        action_data(title="Only an idea", status="proposed"),
+    )
+    finished = Action.objects.get(title="Finished")
+    client.post(
+        reverse("actions:detail", args=[finished.pk]), {"status": "done", "note": "Agendas changed"}
+    )
+
+    later = make_round(partnership, instrument, title="Autumn 2026", mode="organisational")
+    Round.objects.filter(pk=later.pk).update(
+        opens_on=timezone.localdate() + datetime.timedelta(days=2)
+    )
+    for page in (
+        reverse("rounds:detail", args=[later.pk]),
+        reverse("partnerships:detail", args=[partnership.pk]),
+    ):
+        html = client.get(page).content.decode()
+        listed = html[html.index('id="open-actions-list"') :]
+        assert "Carried</a>: Agreed" in listed
+        assert "Finished" not in listed and "Only an idea" not in listed
+
+    respond(later, organisations[0], "222222")
+    html = client.get(reverse("results:behaviour", args=[later.pk, "1"])).content.decode()
+    box = html[html.index('id="came-of-it-1"') :]
+    assert "At Spring 2026 the partnership agreed 2 actions for this behaviour" in box
+    assert "Carried</a>: Agreed" in box and "Finished</a>: Done" in box
+    assert "it does not show that one caused the other" in box
