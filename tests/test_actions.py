@@ -9,6 +9,7 @@ from django.utils import timezone
 from sixways.actions.models import Action, ActionUpdate, Status
 from sixways.core.models import AuditEntry
 from sixways.partnerships.models import Membership, Role
+from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Status as RoundStatus
 from tests.conftest import date_data, make_round, make_user
 
@@ -209,3 +210,24 @@ def test_the_next_round_starts_from_the_open_actions_and_shows_what_came_of_them
     assert "At Spring 2026 the partnership agreed 2 actions for this behaviour" in box
     assert "Carried</a>: Agreed" in box and "Finished</a>: Done" in box
     assert "it does not show that one caused the other" in box
+
+
+def test_the_board_report_has_the_action_plan_and_is_built_again_when_it_changes(
+    client, facilitator, closed, organisations
+):
+    from tests.test_results_cache import pdf_text
+
+    for _ in range(5):
+        respond(closed, organisations[0], "222222")
+    client.force_login(facilitator)
+
+    def report() -> str:
+        return pdf_text(client.get(reverse("results:pdf", args=[closed.pk])).content)
+
+    assert "Action plan" not in report()
+    client.post(reverse("actions:new", args=[closed.pk, "1"]), action_data(title="Agree agendas"))
+    text = report()
+    assert "Action plan" in text and "Agree agendas" in text and "Agreed" in text
+    action = Action.objects.get()
+    client.post(reverse("actions:detail", args=[action.pk]), {"status": "done", "note": "Done"})
+    assert "Done" in report().split("Action plan", 1)[1]

@@ -1,30 +1,17 @@
 from django import forms
 from django.utils import timezone
 
-from sixways.design.forms import DateParts
+from sixways.design.forms import date_field
 from sixways.design.text import TypedText
 
 from .models import ENDED, Action, Status
-
-
-def _date(label: str, what: str, **kwargs) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=DateParts,
-        input_formats=["%Y-%m-%d"],
-        error_messages={
-            "required": f"Enter the {what}",
-            "invalid": f"The {what} must be a real date, for example 27 3 2027",
-        },
-        **kwargs,
-    )
 
 
 class ActionForm(forms.ModelForm):
     """A new action on one behaviour. A facilitator may agree it at once; a partner lead only
     proposes one, for their own organisation (the view fixes both)."""
 
-    due_on = _date("Due date", "due date", help_text="When it should be done by.")
+    due_on = date_field("Due date", "due date", help_text="When it should be done by.")
 
     class Meta:
         model = Action
@@ -94,7 +81,7 @@ class UpdateForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select where the action stands"},
     )
-    due_on = _date(
+    due_on = date_field(
         "New due date (optional)",
         "new due date",
         required=False,

@@ -15,6 +15,7 @@ from sixways.design.forms import form_page
 from sixways.instruments.shape import shapes
 from sixways.partnerships.models import Organisation
 from sixways.partnerships.roles import viewer_for
+from sixways.results.downloads import forget_kept
 from sixways.results.queries import round_results
 from sixways.rounds.models import Round
 
@@ -103,6 +104,8 @@ def new(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
             audit.record(
                 request, "action.created", round_.partnership, action, detail=section.title
             )
+            # The round's board report has an action plan page: build it again when asked.
+            forget_kept(round_.pk)
         messages.success(request, f"‘{action.title}’ is added to the plan.")
         return redirect("actions:plan", round_.pk)
     return form_page(
@@ -150,6 +153,7 @@ def detail(request: HttpRequest, action_id: int) -> HttpResponse:
                 action,
                 detail=locked.get_status_display(),
             )
+            forget_kept(action.round_id)
         messages.success(request, f"‘{action.title}’ is updated.")
         return redirect("actions:detail", action.pk)
     return form_page(

@@ -47,6 +47,21 @@ class DateParts(forms.Widget):
         return (str(value.day), str(value.month), str(value.year))
 
 
+def date_field(label: str, what: str, **kwargs) -> forms.DateField:
+    """A date in the NHS date input, with the NHS wording for its errors. `what` names it in
+    them: "Enter the closing date"."""
+    return forms.DateField(
+        label=label,
+        widget=DateParts,
+        input_formats=["%Y-%m-%d"],
+        error_messages={
+            "required": f"Enter the {what}",
+            "invalid": f"The {what} must be a real date, for example 27 3 2027",
+        },
+        **kwargs,
+    )
+
+
 def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
     """Parameters for the NHS macro that renders this field's widget."""
     widget = bound.field.widget

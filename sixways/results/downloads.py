@@ -150,6 +150,12 @@ def build_for_round(round_id: int) -> str:
     return "built"
 
 
+def forget_kept(round_id: int) -> None:
+    """Delete the round's kept files, for a change they show that is not in its figures (its
+    action plan): the next download builds them again."""
+    KeptDownload.objects.filter(round_id=round_id).delete()
+
+
 def forget_round(sender, round_: Round, **kwargs) -> None:
     """Delete every kept file of the round, whichever view and figures it was built for.
 

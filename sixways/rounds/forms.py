@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from sixways.design.forms import DateParts
+from sixways.design.forms import date_field
 from sixways.design.text import TypedText
 from sixways.instruments.models import Instrument, Option, Question, Section
 from sixways.partnerships.models import Level, Partnership
@@ -108,19 +108,6 @@ class SectionForm(forms.Form):
             self.add_error(
                 question_field_name(question), f"Select an answer for question {question.key}"
             )
-
-
-def date_field(label: str, what: str, **kwargs) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=DateParts,
-        input_formats=["%Y-%m-%d"],
-        error_messages={
-            "required": f"Enter the {what}",
-            "invalid": f"The {what} must be a real date, for example 27 3 2027",
-        },
-        **kwargs,
-    )
 
 
 def reason_field(label: str, required_message: str) -> forms.CharField:
