@@ -231,3 +231,23 @@ def test_the_board_report_has_the_action_plan_and_is_built_again_when_it_changes
     action = Action.objects.get()
     client.post(reverse("actions:detail", args=[action.pk]), {"status": "done", "note": "Done"})
     assert "Done" in report().split("Action plan", 1)[1]
+
+
+def test_a_facilitator_corrects_an_action_and_its_history_keeps_the_old_wording(
+    client, facilitator, observer, closed
+):
+    client.force_login(facilitator)
+    client.post(reverse("actions:new", args=[closed.pk, "1"]), action_data(title="Old words"))
+    action = Action.objects.get()
+    url = reverse("actions:edit", args=[action.pk])
+    later = NEXT_MONTH + datetime.timedelta(days=7)
+    data = {k: v for k, v in action_data(title="New words").items() if k != "status"}
+    response = client.post(url, {**data, **date_data("due_on", later)})
+    assert response["Location"] == reverse("actions:detail", args=[action.pk])
+    action.refresh_from_db()
+    assert action.title == "New words" and action.due_on == later
+    assert action.status == Status.AGREED  # where it stands is not changed by an edit
+    note = action.updates.last().note
+    assert "what will be done (was ‘Old words’)" in note and "the due date (was" in note
+    client.force_login(observer)
+    assert client.get(url).status_code == 404

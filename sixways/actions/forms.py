@@ -49,7 +49,9 @@ class ActionForm(forms.ModelForm):
         error_messages={"required": "Select whether the action is agreed"},
     )
 
-    def __init__(self, *args, organisations, questions, may_agree: bool, **kwargs):
+    def __init__(
+        self, *args, organisations, questions, may_agree: bool, editing: bool = False, **kwargs
+    ):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
         for name, what in [
@@ -64,10 +66,13 @@ class ActionForm(forms.ModelForm):
         if not may_agree:
             del self.fields["status"]
             del self.fields["organisation"]
+        elif editing:
+            del self.fields["status"]  # where it stands changes through an update, with a note
 
     def clean_due_on(self):
         due_on = self.cleaned_data["due_on"]
-        if due_on < timezone.localdate():
+        unchanged = self.instance.pk is not None and due_on == self.instance.due_on
+        if due_on < timezone.localdate() and not unchanged:
             raise forms.ValidationError("The due date must be today or in the future")
         return due_on
 

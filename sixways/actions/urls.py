@@ -8,4 +8,5 @@ urlpatterns = [
     path("rounds/<int:round_id>/actions/", views.plan, name="plan"),
     path("rounds/<int:round_id>/actions/new/<str:behaviour>/", views.new, name="new"),
     path("actions/<int:action_id>/", views.detail, name="detail"),
+    path("actions/<int:action_id>/edit/", views.edit, name="edit"),
 ]

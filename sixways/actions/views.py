@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.views.decorators.http import require_http_methods
 
 from sixways.core import audit
@@ -166,4 +167,74 @@ def detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "updates": action.updates.select_related("user"),
         },
         *([form] if form else []),
+    )
+
+
+# What an edit says it changed, in the action's history.
+FIELD_NAMES = {
+    "title": "what will be done",
+    "done_looks_like": "what done looks like",
+    "owner_name": "who will see it through",
+    "organisation": "the partner organisation",
+    "due_on": "the due date",
+    "questions": "the questions",
+}
+
+
+def _was(name: str, before) -> str:
+    """One change for the history, with what it said before where that is one value."""
+    if name == "due_on" and before:
+        return f"{FIELD_NAMES[name]} (was {formats.date_format(before, 'j F Y')})"
+    if name in ("title", "done_looks_like", "owner_name"):
+        return f"{FIELD_NAMES[name]} (was ‘{before}’)"
+    return FIELD_NAMES[name]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, action_id: int) -> HttpResponse:
+    """A facilitator corrects an action. Its history says what changed; where it stands
+    changes only through an update."""
+    action = get_object_or_404(
+        Action.objects.for_user(request.user).select_related("round", "section"), pk=action_id
+    )
+    if not viewer_for(request.user, action.partnership_id).may_change:
+        raise Http404("Only facilitators change an action")
+    form = ActionForm(
+        request.POST if request.method == "POST" else None,
+        instance=action,
+        organisations=Organisation.objects.filter(partnerships__partnership=action.partnership),
+        questions=action.section.questions.all(),
+        may_agree=True,
+        editing=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        changed = [_was(name, form.initial.get(name)) for name in form.changed_data]
+        with transaction.atomic():
+            form.save()
+            if changed:
+                ActionUpdate.objects.create(
+                    action=action,
+                    status=action.status,
+                    note="Changed " + ", ".join(changed),
+                    user=request.user,
+                )
+                # The log names the fields; the action's own history keeps the old wording.
+                audit.record(
+                    request,
+                    "action.changed",
+                    action.partnership,
+                    action,
+                    detail=", ".join(
+                        FIELD_NAMES[name] for name in form.changed_data if name in FIELD_NAMES
+                    ),
+                )
+                forget_kept(action.round_id)
+        messages.success(request, f"‘{action.title}’ is saved.")
+        return redirect("actions:detail", action.pk)
+    return form_page(
+        request,
+        "actions/edit.jinja",
+        {"action": action, "round": action.round, "section": action.section, "form": form},
+        form,
     )

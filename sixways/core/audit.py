@@ -46,6 +46,7 @@ ACTIONS = {
     "access.requested": "Asked for an account for a partnership",
     "action.created": "Added an action to the plan",
     "action.updated": "Updated an action",
+    "action.changed": "Changed an action's details",
 }
 
 
