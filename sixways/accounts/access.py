@@ -8,12 +8,11 @@ ask a few times an hour: the form is open to anyone, and must not become a way t
 administrators' inboxes.
 """
 
-import time
+import logging
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,10 +23,11 @@ from sixways.design.forms import form_page
 from sixways.design.text import TypedText
 
 from .emails import send_later
-from .middleware import client_ip
+from .middleware import over_limit
 from .models import AccessRequest
 
 REQUESTS_AN_HOUR = 5
+logger = logging.getLogger(__name__)
 
 
 class AccessRequestForm(forms.ModelForm):
@@ -70,17 +70,6 @@ class AccessRequestForm(forms.ModelForm):
         self.fields["message"].max_length = 2000
 
 
-def _over_limit(request: HttpRequest) -> bool:
-    """Count one request from this address; True when it has asked too often this hour."""
-    key = f"access-requests:{client_ip(request)}:{int(time.time()) // 3600}"
-    cache.add(key, 0, 3600)
-    try:
-        return cache.incr(key) > REQUESTS_AN_HOUR
-    except ValueError:  # expired between the two calls
-        cache.set(key, 1, 3600)
-        return False
-
-
 def administrators() -> list[str]:
     """Where requests go: the service administrators' addresses."""
     users = get_user_model().objects.filter(is_superuser=True, is_active=True).exclude(email="")
@@ -91,12 +80,15 @@ def administrators() -> list[str]:
 def request_access(request: HttpRequest) -> HttpResponse:
     form = AccessRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        if _over_limit(request):
+        if over_limit(request, "access-requests", REQUESTS_AN_HOUR, 3600):
             return render(request, "accounts/too_many_requests.jinja", status=429)
         asked = form.save()
         audit.record(None, "access.requested", target=asked, detail=asked.partnership)
         recipients = administrators()
-        if recipients:
+        if not recipients:
+            # Kept in the admin all the same; without an address nobody is told of it.
+            logger.warning("An account request has no administrator to go to: set ADMINS")
+        else:
             send_later(
                 EmailMessage(
                     " ".join(f"Six Ways: {asked.partnership} would like an account".split()),

@@ -111,13 +111,20 @@ class limit_link_guessing:
         window per address in the shared cache: only wrong links read or write it."""
         limit, period = failure_rate()
         kind = GUARDED_LINKS[view].replace(" ", "-")
-        key = f"{kind}-failures:{client_ip(request)}:{int(time.time()) // period}"
-        cache.add(key, 0, period)
-        try:
-            return cache.incr(key) > limit
-        except ValueError:  # expired between the two calls: start the count again
-            cache.set(key, 1, period)
-            return False
+        return over_limit(request, f"{kind}-failures", limit, period)
+
+
+def over_limit(request, kind: str, limit: int, period: int) -> bool:
+    """Count one event of this kind from the request's address; True when the address is now
+    over `limit` in this window of `period` seconds. A fixed window in the shared cache, so
+    every app server counts alike."""
+    key = f"{kind}:{client_ip(request)}:{int(time.time()) // period}"
+    cache.add(key, 0, period)
+    try:
+        return cache.incr(key) > limit
+    except ValueError:  # expired between the two calls: start the count again
+        cache.set(key, 1, period)
+        return False
 
 
 def _guarded_view(request) -> str | None:

@@ -24,6 +24,8 @@ class Status(models.TextChoices):
 # An action still to deliver; a reason is asked for when one ends.
 OPEN = (Status.PROPOSED, Status.AGREED, Status.IN_PROGRESS)
 ENDED = (Status.DONE, Status.DROPPED)
+# What the partnership has taken on, for the soft limits on how many a plan holds.
+COMMITTED = (Status.AGREED, Status.IN_PROGRESS, Status.DONE)
 
 
 class ActionQuerySet(models.QuerySet):

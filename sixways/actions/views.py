@@ -21,7 +21,7 @@ from sixways.results.queries import round_results
 from sixways.rounds.models import Round
 
 from .forms import ActionForm, UpdateForm
-from .models import Action, ActionUpdate, Status
+from .models import COMMITTED, Action, ActionUpdate, Status
 
 # Soft limits, explained rather than enforced: a plan with many actions tends to deliver none.
 MOST_FOR_A_BEHAVIOUR = 3
@@ -43,7 +43,7 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     results = round_results(round_, viewer)
     priorities = [b.section.key for b in results.priorities[:3]] if results.shows_figures else []
     actions = list(round_.actions.select_related("section", "organisation"))
-    agreed = [a for a in actions if a.status != Status.PROPOSED and a.status != Status.DROPPED]
+    agreed = [a for a in actions if a.status in COMMITTED]
     behaviours = []
     for section in shape.sections:
         mine = [a for a in actions if a.section_id == section.pk]
@@ -52,7 +52,7 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
                 "section": section,
                 "priority": section.key in priorities,
                 "actions": mine,
-                "many": sum(1 for a in mine if a in agreed) > MOST_FOR_A_BEHAVIOUR,
+                "many": sum(a.status in COMMITTED for a in mine) > MOST_FOR_A_BEHAVIOUR,
             }
         )
     behaviours.sort(key=lambda b: (not b["priority"], b["section"].position))
@@ -62,7 +62,7 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
         {
             "round": round_,
             "behaviours": behaviours,
-            "may_add": viewer.may_change or (viewer.partner_lead and viewer.organisation_id),
+            "may_add": viewer.may_add_actions,
             "too_many": len(agreed) > MOST_FOR_A_ROUND,
             "most_for_a_behaviour": MOST_FOR_A_BEHAVIOUR,
             "most_for_a_round": MOST_FOR_A_ROUND,
@@ -75,7 +75,7 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
 def new(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
     round_ = _round(request, round_id)
     viewer = viewer_for(request.user, round_.partnership_id)
-    if not (viewer.may_change or (viewer.partner_lead and viewer.organisation_id)):
+    if not viewer.may_add_actions:
         raise Http404("Only facilitators and partner leads add actions")
     shape = shapes({round_.instrument_id})[round_.instrument_id]
     section = next((s for s in shape.sections if s.key == behaviour), None)

@@ -40,6 +40,11 @@ class Viewer:
         )
 
     @property
+    def may_add_actions(self) -> bool:
+        # A partner lead proposes actions for the organisation they lead, so needs one.
+        return self.may_change or (self.partner_lead and self.organisation_id is not None)
+
+    @property
     def may_download_responses(self) -> bool:
         return self.role in (Role.FACILITATOR, Role.OBSERVER)
 
