@@ -57,9 +57,8 @@ def environment(**options) -> Environment:
         min_group_size=settings.MIN_GROUP_SIZE,
         field_params=field_params,
         participant_cookie=settings.PARTICIPANT_COOKIE_NAME,
-        # Actions sit above results in the layers, so the results pages ask for them here.
+        # Actions sit above partnerships and rounds, whose pages list the open ones.
         open_actions=review.open_actions,
-        actions_agreed_at=review.agreed_at,
     )
     # skipLink, header, footer, radios and the like, rendered once per set of parameters.
     # A template that imports the NHS macro itself still gets the uncached one.

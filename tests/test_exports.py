@@ -164,7 +164,7 @@ def test_the_json_gives_the_hand_worked_figures(demo_client, spring):
     response = download(demo_client, "json", spring)
     assert response["Content-Type"] == "application/json"
     data = json.loads(response.content)
-    assert data["format"] == "sixways-results/1"
+    assert data["format"] == "sixways-results/2"
     assert data["figures_shown"] is True
     assert (data["responses"], data["organisations"], data["min_group_size"]) == (20, 7, 5)
     first = data["behaviours"][0]
@@ -250,7 +250,14 @@ def test_the_workbook_has_results_and_anonymised_responses(demo_client, spring):
     response = download(demo_client, "xlsx", spring)
     assert response["Content-Disposition"].endswith('spring-2026-results.xlsx"')
     book = open_workbook(response.content)
-    assert book.sheetnames == ["Summary", "Results", "Organisations", "Sectors", "Responses"]
+    assert book.sheetnames == [
+        "Summary",
+        "Results",
+        "Organisations",
+        "Sectors",
+        "Actions",
+        "Responses",
+    ]
     results = book["Results"]
     header = [c.value for c in results[1]]
     assert header[:4] == ["Behaviour", "Title", "Priority", "Score (0 to 3)"]
@@ -319,7 +326,7 @@ def test_a_small_rounds_workbook_has_the_count_only(client, facilitator, open_ro
         respond(open_round, organisations[0])
     client.force_login(facilitator)
     book = open_workbook(download(client, "xlsx", open_round).content)
-    assert book.sheetnames == ["Summary"]
+    assert book.sheetnames == ["Summary", "Actions"]
     assert "Results appear when the round closes" in json.dumps(
         list(book["Summary"].values), default=str
     )

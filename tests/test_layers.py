@@ -16,14 +16,15 @@ LAYERS = [
     "instruments",
     "partnerships",
     "rounds",
-    "results",
     "actions",
+    "results",
     "accounts",
 ]
 
-# The one page that reads from a layer above its app, and why.
+# The pages that read from a layer above their app, and why.
 ALLOWED = {
     ("partnerships.views", "rounds"): "a partnership's pages list its rounds",
+    ("actions.views", "results"): "the action plan puts each behaviour's scores beside it",
 }
 
 ROOT = pathlib.Path(sixways.__file__).parent

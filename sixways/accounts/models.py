@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sixways.core.models import EmailState
 from sixways.partnerships.models import Organisation, Partnership, Role
 
 
@@ -120,12 +121,7 @@ class QueuedEmail(models.Model):
     until it is sent and then emptied.
     """
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Could not be sent"
-        NOT_NEEDED = "not-needed", "Not sent: no longer needed"
+    State = EmailState
 
     to = models.EmailField()
     role_invitation = models.ForeignKey(

@@ -15,11 +15,20 @@ class ActionForm(forms.ModelForm):
 
     class Meta:
         model = Action
-        fields = ["title", "done_looks_like", "owner_name", "organisation", "due_on", "questions"]
+        fields = [
+            "title",
+            "done_looks_like",
+            "owner_name",
+            "owner",
+            "organisation",
+            "due_on",
+            "questions",
+        ]
         labels = {
             "title": "What will be done",
             "done_looks_like": "What done looks like",
             "owner_name": "Who will see it through",
+            "owner": "Their account in Six Ways (optional)",
             "organisation": "Partner organisation leading it (optional)",
             "questions": "Which questions it answers (optional)",
         }
@@ -28,6 +37,8 @@ class ActionForm(forms.ModelForm):
             "done_looks_like": "One line that anyone could check, for example ‘Every agenda "
             "since March starts with a voluntary sector item’",
             "owner_name": "A name or a role, for example ‘Chair of the place board’",
+            "owner": "If they work on this partnership in Six Ways, they get an email a week "
+            "before the due date, and one if it passes.",
         }
         widgets = {"questions": forms.CheckboxSelectMultiple}
         error_messages = {
@@ -35,6 +46,7 @@ class ActionForm(forms.ModelForm):
             "done_looks_like": {"required": "Enter what done looks like"},
             "owner_name": {"required": "Enter who will see it through"},
             "organisation": {"invalid_choice": "Select a partner organisation from the list"},
+            "owner": {"invalid_choice": "Select a person from the list"},
             "questions": {"invalid_choice": "Select questions from the list"},
         }
 
@@ -50,7 +62,14 @@ class ActionForm(forms.ModelForm):
     )
 
     def __init__(
-        self, *args, organisations, questions, may_agree: bool, editing: bool = False, **kwargs
+        self,
+        *args,
+        organisations,
+        people,
+        questions,
+        may_agree: bool,
+        editing: bool = False,
+        **kwargs,
     ):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
@@ -62,6 +81,9 @@ class ActionForm(forms.ModelForm):
             self.fields[name].validators.append(TypedText(what, line_breaks=False))
         self.fields["organisation"].queryset = organisations
         self.fields["organisation"].empty_label = "None"
+        self.fields["owner"].queryset = people
+        self.fields["owner"].empty_label = "None"
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.email
         self.fields["questions"].queryset = questions
         if not may_agree:
             del self.fields["status"]
@@ -117,3 +139,17 @@ class UpdateForm(forms.Form):
         if due_on and due_on < timezone.localdate():
             self.add_error("due_on", "The new due date must be today or in the future")
         return data
+
+
+class ReviewForm(UpdateForm):
+    """An open action looked back on at the start of a new round: done, still going (perhaps
+    with a new date) or dropped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (Status.DONE, "Done"),
+            (Status.IN_PROGRESS, "Still going"),
+            (Status.DROPPED, "Dropped"),
+        ]
+        self.fields["status"].label = "What came of it?"

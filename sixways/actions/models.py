@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from sixways.core.models import EmailState
 from sixways.instruments.models import Question, Section
 from sixways.partnerships.models import Organisation, Partnership
 from sixways.rounds.models import Round
@@ -42,6 +43,14 @@ class Action(models.Model):
     title = models.CharField(max_length=200)
     done_looks_like = models.CharField(max_length=300)
     owner_name = models.CharField(max_length=200)
+    # Optionally the owner's account in the partnership: they get the reminders (reminders.py).
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_actions",
+    )
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -87,3 +96,33 @@ class ActionUpdate(models.Model):
         if self.pk is not None:
             raise ValueError("An action's history is never rewritten: add an update instead")
         super().save(*args, **kwargs)
+
+
+class Reminder(models.Model):
+    """One reminder email to an action's owner, recorded before the worker sends it: a week
+    before the due date, and once when it has passed. One of each kind per due date, so a
+    date that moves brings new ones; reminders.py also keeps to one per action per day."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due-soon", "Due soon"
+        OVERDUE = "overdue", "Overdue"
+
+    State = EmailState
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    due_on = models.DateField()  # the due date it reminds of
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    error = models.CharField(max_length=300, blank=True)  # what the mail server said
+    created_on = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "kind", "due_on"], name="one_reminder_of_a_kind_per_due_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.action}"

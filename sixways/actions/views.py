@@ -3,25 +3,28 @@ where one stands. Facilitators do everything; a partner lead proposes actions fo
 organisation; observers read. Everything is reached through `for_user`, so anyone else gets
 404, and every change is written to the activity log."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats
+from django.utils import formats, timezone
 from django.views.decorators.http import require_http_methods
 
 from sixways.core import audit
 from sixways.design.forms import form_page
 from sixways.instruments.shape import shapes
-from sixways.partnerships.models import Organisation
+from sixways.partnerships.models import Organisation, Partnership
 from sixways.partnerships.roles import viewer_for
-from sixways.results.downloads import forget_kept
+from sixways.results.cache import next_round
 from sixways.results.queries import round_results
 from sixways.rounds.models import Round
 
-from .forms import ActionForm, UpdateForm
-from .models import COMMITTED, Action, ActionUpdate, Status
+from .forms import ActionForm, ReviewForm, UpdateForm
+from .models import COMMITTED, Action, ActionUpdate, Reminder, Status
+from .review import open_actions
 
 # Soft limits, explained rather than enforced: a plan with many actions tends to deliver none.
 MOST_FOR_A_BEHAVIOUR = 3
@@ -35,6 +38,15 @@ def _round(request: HttpRequest, round_id: int) -> Round:
     )
 
 
+def _people(partnership_id: int):
+    """Who may own an action with their account: the partnership's people, and only them."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__partnership_id=partnership_id, is_active=True)
+        .order_by("first_name", "last_name", "email")
+    )
+
+
 @login_required
 def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     round_ = _round(request, round_id)
@@ -42,6 +54,14 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
     shape = shapes({round_.instrument_id})[round_.instrument_id]
     results = round_results(round_, viewer)
     priorities = [b.section.key for b in results.priorities[:3]] if results.shows_figures else []
+    # What came of the plan: each behaviour's score here and at the round that measures its
+    # change from this one, beside the actions done.
+    later = next_round(round_) if results.shows_figures else None
+    later_results = round_results(later, viewer) if later else None
+    if later_results is not None and not later_results.shows_figures:
+        later, later_results = None, None
+    before = {b.section.key: b for b in results.behaviours} if results.shows_figures else {}
+    after = {b.section.key: b for b in later_results.behaviours} if later_results else {}
     actions = list(round_.actions.select_related("section", "organisation"))
     agreed = [a for a in actions if a.status in COMMITTED]
     behaviours = []
@@ -52,6 +72,9 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
                 "section": section,
                 "priority": section.key in priorities,
                 "actions": mine,
+                "done": [a for a in mine if a.status == Status.DONE],
+                "before": before.get(section.key),
+                "after": after.get(section.key),
                 "many": sum(a.status in COMMITTED for a in mine) > MOST_FOR_A_BEHAVIOUR,
             }
         )
@@ -61,6 +84,7 @@ def plan(request: HttpRequest, round_id: int) -> HttpResponse:
         "actions/plan.jinja",
         {
             "round": round_,
+            "later": later,
             "behaviours": behaviours,
             "may_add": viewer.may_add_actions,
             "too_many": len(agreed) > MOST_FOR_A_ROUND,
@@ -84,6 +108,7 @@ def new(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         organisations=Organisation.objects.filter(partnerships__partnership=round_.partnership),
+        people=_people(round_.partnership_id),
         questions=section.questions.all(),
         may_agree=viewer.may_change,
     )
@@ -105,8 +130,6 @@ def new(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
             audit.record(
                 request, "action.created", round_.partnership, action, detail=section.title
             )
-            # The round's board report has an action plan page: build it again when asked.
-            forget_kept(round_.pk)
         messages.success(request, f"‘{action.title}’ is added to the plan.")
         return redirect("actions:plan", round_.pk)
     return form_page(
@@ -121,7 +144,9 @@ def new(request: HttpRequest, round_id: int, behaviour: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, action_id: int) -> HttpResponse:
     action = get_object_or_404(
-        Action.objects.for_user(request.user).select_related("round", "section", "organisation"),
+        Action.objects.for_user(request.user).select_related(
+            "round", "section", "organisation", "owner"
+        ),
         pk=action_id,
     )
     viewer = viewer_for(request.user, action.partnership_id)
@@ -133,29 +158,7 @@ def detail(request: HttpRequest, action_id: int) -> HttpResponse:
     elif request.method == "POST":
         raise Http404("Only facilitators change an action")
     if form is not None and request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            locked = Action.objects.select_for_update().get(pk=action.pk)
-            locked.status = form.cleaned_data["status"]
-            new_date = form.cleaned_data["due_on"]
-            if new_date:
-                locked.due_on = new_date
-            locked.save(update_fields=["status", "due_on"])
-            ActionUpdate.objects.create(
-                action=locked,
-                status=locked.status,
-                note=form.cleaned_data["note"].strip(),
-                due_on=new_date,
-                user=request.user,
-            )
-            audit.record(
-                request,
-                "action.updated",
-                action.partnership,
-                action,
-                detail=locked.get_status_display(),
-            )
-            forget_kept(action.round_id)
-        messages.success(request, f"‘{action.title}’ is updated.")
+        _update(request, action, form)
         return redirect("actions:detail", action.pk)
     return form_page(
         request,
@@ -165,8 +168,77 @@ def detail(request: HttpRequest, action_id: int) -> HttpResponse:
             "round": action.round,
             "form": form,
             "updates": action.updates.select_related("user"),
+            "reminder_days": settings.ACTION_REMINDER_DAYS,
+            "last_reminder": action.reminders.filter(state=Reminder.State.SENT)
+            .order_by("-sent_at")
+            .first(),
         },
         *([form] if form else []),
+    )
+
+
+def _update(request: HttpRequest, action: Action, form: UpdateForm) -> None:
+    """Record where an action stands, as a new update in its history."""
+    with transaction.atomic():
+        locked = Action.objects.select_for_update().get(pk=action.pk)
+        locked.status = form.cleaned_data["status"]
+        new_date = form.cleaned_data["due_on"]
+        if new_date:
+            locked.due_on = new_date
+        locked.save(update_fields=["status", "due_on"])
+        ActionUpdate.objects.create(
+            action=locked,
+            status=locked.status,
+            note=form.cleaned_data["note"].strip(),
+            due_on=new_date,
+            user=request.user,
+        )
+        audit.record(
+            request,
+            "action.updated",
+            action.partnership,
+            action,
+            detail=locked.get_status_display(),
+        )
+    messages.success(request, f"‘{action.title}’ is updated.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    """The open actions of every earlier round on one page, each with its own small form, for
+    the look back that starts a new round. Observers and partner leads read it."""
+    partnership = get_object_or_404(Partnership.objects.for_user(request.user), pk=partnership_id)
+    viewer = viewer_for(request.user, partnership.pk)
+    actions = list(open_actions(partnership.pk))
+    if request.method == "POST" and not viewer.may_change:
+        raise Http404("Only facilitators change an action")
+    posted = request.POST.get("action") if request.method == "POST" else None
+    if posted is not None and not any(str(a.pk) == posted for a in actions):
+        raise Http404("No such open action")
+    forms_ = []
+    for action in actions:
+        bound = str(action.pk) == posted
+        action.form = (
+            ReviewForm(request.POST if bound else None, prefix=f"action-{action.pk}")
+            if viewer.may_change
+            else None
+        )
+        if bound:
+            forms_.append(action.form)
+            if action.form.is_valid():
+                _update(request, action, action.form)
+                return redirect("actions:review", partnership.pk)
+    return form_page(
+        request,
+        "actions/review.jinja",
+        {
+            "partnership": partnership,
+            "actions": actions,
+            "may_change": viewer.may_change,
+            "today": timezone.localdate(),
+        },
+        *forms_,
     )
 
 
@@ -175,6 +247,7 @@ FIELD_NAMES = {
     "title": "what will be done",
     "done_looks_like": "what done looks like",
     "owner_name": "who will see it through",
+    "owner": "their account",
     "organisation": "the partner organisation",
     "due_on": "the due date",
     "questions": "the questions",
@@ -204,6 +277,7 @@ def edit(request: HttpRequest, action_id: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         instance=action,
         organisations=Organisation.objects.filter(partnerships__partnership=action.partnership),
+        people=_people(action.partnership_id),
         questions=action.section.questions.all(),
         may_agree=True,
         editing=True,
@@ -229,8 +303,7 @@ def edit(request: HttpRequest, action_id: int) -> HttpResponse:
                         FIELD_NAMES[name] for name in form.changed_data if name in FIELD_NAMES
                     ),
                 )
-                forget_kept(action.round_id)
-        messages.success(request, f"‘{action.title}’ is saved.")
+            messages.success(request, f"‘{action.title}’ is saved.")
         return redirect("actions:detail", action.pk)
     return form_page(
         request,

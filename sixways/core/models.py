@@ -3,6 +3,16 @@ from django.db import models
 from django.utils import timezone
 
 
+class EmailState(models.TextChoices):
+    """Where an email the worker sends stands: every kind of email records one."""
+
+    QUEUED = "queued", "Waiting to be sent"
+    SENDING = "sending", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Could not be sent"
+    NOT_NEEDED = "not-needed", "Not sent: no longer needed"
+
+
 class AuditEntry(models.Model):
     """One thing a facilitator or administrator did: who, what, when, and on what.
 

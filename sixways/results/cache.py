@@ -30,6 +30,23 @@ def previous_round(round_: Round) -> Round | None:
     )
 
 
+def next_round(round_: Round) -> Round | None:
+    """The closed round that measures its change from this one, if one has closed yet."""
+    later = (
+        Round.objects.filter(
+            partnership_id=round_.partnership_id,
+            instrument_id=round_.instrument_id,
+            status=Status.CLOSED,
+            opens_on__gte=round_.closes_on,
+        )
+        .exclude(pk=round_.pk)
+        .select_related("partnership", "instrument")
+        .order_by("closes_on", "id")
+        .first()
+    )
+    return later if later and previous_round(later) == round_ else None
+
+
 def results_cache():
     """The "results" cache in settings.CACHES."""
     return caches["results"]

@@ -12,9 +12,10 @@ ask after each change and kept for the next; asking again and again builds nothi
 Each file has one row for its round, kind and view (a partner lead's organisation or everyone
 else's, and whether the viewer may see the responses), so nobody is ever served a file made for
 someone who may see more. The row holds what the file was built from (a hash of
-cache.figures_key): a file is served only while that is still so, and replaced otherwise.
-That includes the organisations' names, the partnership's name and the round's title, so a new
-download always shows the names the pages show now. Every file can be built again: one that
+cache.figures_key and of the partnership's actions, actions.review.stamp): a file is served
+only while that is still so, and replaced otherwise. That includes the organisations' names,
+the partnership's name and the round's title, so a new download always shows the names the
+pages show now, and an action changed or added means both files are built again. Every file can be built again: one that
 has gone missing is simply built at the next request.
 
 When the retention rules delete a round's answers and comments, its rows and files go in the
@@ -32,6 +33,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from sixways.actions import review
 from sixways.partnerships.models import Role
 from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Round, RoundRetention, Status
@@ -93,6 +95,8 @@ def report_context(results: RoundResults) -> dict:
         "charts": round_charts(results),
         "key_points": key_points(results),
         "trend": partnership_trend(round_.partnership_id, until=round_),
+        "plan": review.agreed_at(round_.pk),
+        "earlier_actions": review.agreed_at(results.previous.pk if results.previous else None),
         "generated_at": timezone.now(),
         "site_url": settings.SITE_URL,
         "report": True,
@@ -102,7 +106,7 @@ def report_context(results: RoundResults) -> dict:
 def _build(results: RoundResults, kind: str) -> bytes:
     if kind == PDF:
         return pdf.report_pdf(None, report_context(results))
-    return workbook(results, key_points(results))
+    return workbook(results, key_points(results), review.plan(results.round.pk))
 
 
 def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
@@ -112,8 +116,10 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     # Read before the results: a response sent in between makes the file newer than this
     # says, so the next request builds once more, rather than keeping a file that is older.
     # The service's address is part of it too: the board report links back to the service, so
-    # a file built while it ran at another address is built again.
-    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}"
+    # a file built while it ran at another address is built again. So are the partnership's
+    # actions, which both files show.
+    actions = review.stamp(round_.partnership_id)
+    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}"
     built_from = hashlib.sha256(built_from.encode()).hexdigest()
     held = KeptDownload.objects.filter(round=round_, kind=kind, view=view).first()
     if (content := _read(held, built_from)) is not None:
@@ -148,12 +154,6 @@ def build_for_round(round_id: int) -> str:
     for kind in (PDF, XLSX):
         kept(round_, Viewer(role=Role.FACILITATOR), kind)
     return "built"
-
-
-def forget_kept(round_id: int) -> None:
-    """Delete the round's kept files, for a change they show that is not in its figures (its
-    action plan): the next download builds them again."""
-    KeptDownload.objects.filter(round_id=round_id).delete()
 
 
 def forget_round(sender, round_: Round, **kwargs) -> None:

@@ -1,5 +1,5 @@
-"""Downloads for analysts: anonymised responses (CSV) and results (JSON); the workbook (Excel)
-is built in workbook.py from the same rows.
+"""Downloads for analysts: anonymised responses (CSV), results (JSON) and the action plan
+(CSV, and in the JSON); the workbook (Excel) is built in workbook.py from the same rows.
 
 The layouts are documented in docs/exports.md and are stable: a change to them is a new format
 version. Every export reads a RoundResults, so it hides exactly the groups the pages hide.
@@ -22,6 +22,7 @@ from fractions import Fraction
 from django.conf import settings
 from django.utils import timezone
 
+from sixways.actions.models import Action
 from sixways.instruments.shape import Shape, shapes
 from sixways.partnerships.models import SECTOR_GROUPS
 from sixways.rounds.models import Answer, Comment, Response
@@ -32,7 +33,8 @@ from .queries import SUBMITTED, snapshot
 from .types import RoundResults
 
 RESPONSES_FORMAT = "sixways-responses/1"
-RESULTS_FORMAT = "sixways-results/1"
+RESULTS_FORMAT = "sixways-results/2"  # 2: the action plan added
+ACTIONS_FORMAT = "sixways-actions/1"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -209,6 +211,95 @@ def responses_csv_chunks(results: RoundResults) -> Iterator[bytes]:
     return chunks()
 
 
+# --- The action plan -----------------------------------------------------------------------
+
+ACTION_COLUMNS = [
+    "format",
+    "round",
+    "action",
+    "behaviour",
+    "behaviour_title",
+    "questions",
+    "title",
+    "done_looks_like",
+    "owner",
+    "organisation",
+    "due_on",
+    "status",
+    "latest_note",
+    "added_on",
+]
+# Typed by people, so neutralised in spreadsheets; the rest are keys, dates and status words.
+TYPED_ACTION_COLUMNS = {
+    "round",
+    "title",
+    "done_looks_like",
+    "owner",
+    "organisation",
+    "latest_note",
+}
+
+
+def action_records(results: RoundResults, actions: list[Action]) -> tuple[list[str], list[list]]:
+    """The round's action plan (actions.review.plan) as header and rows, for CSV and Excel."""
+    records = [
+        [
+            ACTIONS_FORMAT,
+            results.round.title,
+            action.pk,
+            action.section.key,
+            action.section.title,
+            " ".join(sorted((q.key for q in action.questions.all()), key=_question_order)),
+            action.title,
+            action.done_looks_like,
+            action.owner_name,
+            action.organisation.name if action.organisation else "",
+            action.due_on.isoformat(),
+            action.get_status_display(),
+            action.latest_note,
+            timezone.localdate(action.created_at).isoformat(),
+        ]
+        for action in actions
+    ]
+    return ACTION_COLUMNS, records
+
+
+def _question_order(key: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in key.split(".") if part.isdigit())
+
+
+def actions_csv_bytes(results: RoundResults, actions: list[Action]) -> bytes:
+    header, records = action_records(results, actions)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for record in records:
+        writer.writerow(
+            [
+                neutralise(v) if name in TYPED_ACTION_COLUMNS else v
+                for v, name in zip(record, header, strict=True)
+            ]
+        )
+    return buffer.getvalue().encode()
+
+
+def _action(action: Action) -> dict:
+    return {
+        "id": action.pk,
+        "behaviour": action.section.key,
+        "questions": sorted((q.key for q in action.questions.all()), key=_question_order),
+        "title": action.title,
+        "done_looks_like": action.done_looks_like,
+        "owner": action.owner_name,
+        "organisation": action.organisation.name if action.organisation else None,
+        "due_on": action.due_on.isoformat(),
+        "status": action.status,
+        "status_words": action.get_status_display(),
+        "latest_note": action.latest_note,
+    }
+
+
 # --- Results as JSON ------------------------------------------------------------------------
 
 
@@ -247,7 +338,13 @@ def _group(group, k) -> dict:
     }
 
 
-def results_json(results: RoundResults) -> dict:
+def results_json(
+    results: RoundResults,
+    actions: list[Action] = (),
+    earlier_actions: dict[str, list[Action]] | None = None,
+) -> dict:
+    """The round's results, its action plan (actions.review.plan) and, per behaviour, where
+    the actions agreed at the previous round stand (actions.review.agreed_at)."""
     round_ = results.round
     k = results.min_group_size
     reason = None
@@ -286,6 +383,7 @@ def results_json(results: RoundResults) -> dict:
         "organisation_results": [],
         "sector_results": [],
         "self_partner_gap": None,
+        "actions": [_action(a) for a in actions],
     }
     if not results.shows_figures:
         return data
@@ -319,6 +417,10 @@ def results_json(results: RoundResults) -> dict:
                 "comments": [
                     {"text": c.text, "organisation": c.by} for c in comments[b.section.pk]
                 ],
+                "previous_round_actions": [
+                    {"id": a.pk, "title": a.title, "status": a.status}
+                    for a in (earlier_actions or {}).get(b.section.key, [])
+                ],
             }
         )
     data["organisation_results"] = [_group(o, k) for o in results.organisation_results]
@@ -337,5 +439,6 @@ def results_json(results: RoundResults) -> dict:
     return data
 
 
-def results_json_bytes(results: RoundResults) -> bytes:
-    return json.dumps(results_json(results), ensure_ascii=False, indent=2).encode()
+def results_json_bytes(results: RoundResults, actions=(), earlier_actions=None) -> bytes:
+    data = results_json(results, actions, earlier_actions)
+    return json.dumps(data, ensure_ascii=False, indent=2).encode()

@@ -8,6 +8,7 @@ the forms refused them must not stop the download.
 
 import io
 
+from django.utils import formats
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
@@ -167,7 +168,45 @@ def _answers_slide(prs, results, behaviours, labels) -> None:
     )
 
 
-def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | None) -> bytes:
+# Rows of actions one slide's table holds; a longer plan says how many more the service has.
+ACTIONS_ON_A_SLIDE = 8
+
+
+def _actions_slide(prs, results, plan) -> None:
+    """The actions agreed at this round (actions.review.agreed_at), behaviour by behaviour,
+    with where each stands in words."""
+    actions = [a for b in results.behaviours for a in plan.get(b.section.key, [])]
+    slide = _title_slide(prs, "Action plan")
+    rows = [["Behaviour", "Action", "Who", "Due", "Where it stands"]]
+    for action in actions[:ACTIONS_ON_A_SLIDE]:
+        rows.append(
+            [
+                action.section.key,
+                action.title,
+                action.owner_name,
+                formats.date_format(action.due_on, "j F Y"),
+                action.get_status_display(),
+            ]
+        )
+    _table(slide, rows, Inches(1.3), [1.3, 5.3, 2.6, 1.7, 1.4], font=12)
+    if len(actions) > ACTIONS_ON_A_SLIDE:
+        more = len(actions) - ACTIONS_ON_A_SLIDE
+        _text_box(
+            slide,
+            Inches(0.5),
+            Inches(6.6),
+            WIDE - Inches(1),
+            Inches(0.6),
+            [f"And {more} more on the round's action plan in Six Ways."],
+            14,
+        )
+
+
+def summary_slides(
+    results: RoundResults, key_points: list[str], trend: Trend | None, plan=None
+) -> bytes:
+    """The summary deck; `plan` is the actions agreed at the round, by behaviour key
+    (actions.review.agreed_at), given a slide of their own when there are any."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDE, HIGH
     round_ = results.round
@@ -306,7 +345,11 @@ def summary_slides(results: RoundResults, key_points: list[str], trend: Trend | 
             14,
         )
 
-    # 7. Trend (native line chart), when there is more than one round
+    # 7. The action plan, when the round has one
+    if plan:
+        _actions_slide(prs, results, plan)
+
+    # 8. Trend (native line chart), when there is more than one round
     if trend and len(trend.rounds) > 1:
         slide = _title_slide(prs, "Trend across rounds")
         data = CategoryChartData(number_format="0.00")

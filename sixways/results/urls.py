@@ -28,4 +28,5 @@ urlpatterns = [
     path("rounds/<int:round_id>/results.xlsx", views.results_xlsx, name="xlsx"),
     path("rounds/<int:round_id>/responses.csv", views.responses_csv, name="csv"),
     path("rounds/<int:round_id>/results.json", views.results_json, name="json"),
+    path("rounds/<int:round_id>/actions.csv", views.actions_csv, name="actions-csv"),
 ]

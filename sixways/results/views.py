@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
+from sixways.actions import review
 from sixways.partnerships.models import Partnership
 from sixways.partnerships.roles import viewer_for
 from sixways.rounds.models import Round
@@ -81,6 +82,7 @@ def behaviour(request: HttpRequest, round_id: int, behaviour: str) -> HttpRespon
             "previous": results.behaviours[index - 1] if index else None,
             "next": results.behaviours[index + 1] if index + 1 < len(keys) else None,
             "charts": round_charts(results),
+            "earlier_actions": review.agreed_at(results.previous.pk if results.previous else None),
         },
     )
 
@@ -161,7 +163,8 @@ def report_pdf(request: HttpRequest, round_id: int) -> HttpResponse:
 def summary_pptx(request: HttpRequest, round_id: int) -> HttpResponse:
     round_, results = _results(request, round_id)
     trend_data = partnership_trend(round_.partnership_id, until=round_)
-    content = slides.summary_slides(results, key_points(results), trend_data)
+    plan = review.agreed_at(round_.pk)
+    content = slides.summary_slides(results, key_points(results), trend_data, plan)
     return _attachment(content, PPTX, _filename(round_, "summary.pptx"))
 
 
@@ -217,5 +220,16 @@ def responses_csv(request: HttpRequest, round_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def results_json(request: HttpRequest, round_id: int) -> HttpResponse:
-    results = _results(request, round_id)[1]
-    return HttpResponse(exports.results_json_bytes(results), content_type="application/json")
+    round_, results = _results(request, round_id)
+    earlier = review.agreed_at(results.previous.pk if results.previous else None)
+    content = exports.results_json_bytes(results, review.plan(round_.pk), earlier)
+    return HttpResponse(content, content_type="application/json")
+
+
+@require_safe
+@login_required
+def actions_csv(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The round's action plan, for anyone who can see the round: it names no respondent."""
+    round_, results = _results(request, round_id)
+    content = exports.actions_csv_bytes(results, review.plan(round_.pk))
+    return _attachment(content, "text/csv; charset=utf-8", _filename(round_, "actions.csv"))

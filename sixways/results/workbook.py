@@ -1,17 +1,26 @@
-"""The Excel workbook: a Summary sheet, a Results sheet and, for those who may see them, the
-anonymised responses, from the same rows and figures as the CSV and JSON (exports.py)."""
+"""The Excel workbook: a Summary sheet, a Results sheet, the action plan and, for those who may
+see them, the anonymised responses, from the same rows and figures as the CSV and JSON
+(exports.py)."""
 
 import io
 
 import xlsxwriter
 from django.utils import formats
 
-from .exports import neutralise, response_records, typed_columns
+from sixways.actions.models import Action
+
+from .exports import (
+    TYPED_ACTION_COLUMNS,
+    action_records,
+    neutralise,
+    response_records,
+    typed_columns,
+)
 from .types import RoundResults
 
 
-def workbook(results: RoundResults, key_points: list[str]) -> bytes:
-    """A Summary sheet, a Results sheet and, for those who may see them, Responses.
+def workbook(results: RoundResults, key_points: list[str], actions: list[Action]) -> bytes:
+    """A Summary sheet, a Results sheet, Actions and, for those who may see them, Responses.
 
     Text goes in with write_string, never write(), so nothing typed can become a formula,
     and typed text is neutralised as well so the sheet stays safe if saved again as CSV.
@@ -88,22 +97,27 @@ def workbook(results: RoundResults, key_points: list[str]) -> bytes:
         _groups_sheet(
             book, "Sectors", results, results.sector_results, text, num, bold, score, whole
         )
-        if results.viewer.may_download_responses and not results.answers_deleted:
-            header, records = response_records(results)
-            sheet = book.add_worksheet("Responses")
-            sheet.freeze_panes(1, 0)
-            for col, name in enumerate(header):
-                text(sheet, 0, col, name, bold)
-            typed = typed_columns(header)
-            write_string, write_number = sheet.write_string, sheet.write_number
-            for r, record in enumerate(records, start=1):
-                for col, value in enumerate(record):
-                    if isinstance(value, int):
-                        write_number(r, col, value, whole)
-                    elif typed[col]:
-                        write_string(r, col, neutralise(value))
-                    elif value:
-                        write_string(r, col, value)
+    _actions_sheet(book, results, actions, text, bold)
+    if (
+        results.shows_figures
+        and results.viewer.may_download_responses
+        and not results.answers_deleted
+    ):
+        header, records = response_records(results)
+        sheet = book.add_worksheet("Responses")
+        sheet.freeze_panes(1, 0)
+        for col, name in enumerate(header):
+            text(sheet, 0, col, name, bold)
+        typed = typed_columns(header)
+        write_string, write_number = sheet.write_string, sheet.write_number
+        for r, record in enumerate(records, start=1):
+            for col, value in enumerate(record):
+                if isinstance(value, int):
+                    write_number(r, col, value, whole)
+                elif typed[col]:
+                    write_string(r, col, neutralise(value))
+                elif value:
+                    write_string(r, col, value)
     book.close()
     return buffer.getvalue()
 
@@ -195,4 +209,23 @@ def _groups_sheet(book, name, results, groups, text, num, bold, score, whole) ->
                 text(sheet, r, 3 + i, "Not shown")
     sheet.set_column(0, 0, 50)
     sheet.set_column(1, 1, 24)
+    sheet.freeze_panes(1, 0)
+
+
+def _actions_sheet(book, results, actions, text, bold) -> None:
+    """The round's action plan, one row an action, in the actions CSV's layout: there even
+    when the plan is empty, so a workbook always has the same sheets."""
+    sheet = book.add_worksheet("Actions")
+    header, records = action_records(results, actions)
+    for col, name in enumerate(header):
+        text(sheet, 0, col, name, bold)
+    for r, record in enumerate(records, start=1):
+        for col, (name, value) in enumerate(zip(header, record, strict=True)):
+            if isinstance(value, int):
+                sheet.write_number(r, col, value)
+            elif name in TYPED_ACTION_COLUMNS:
+                text(sheet, r, col, value)
+            elif value:
+                sheet.write_string(r, col, value)
+    sheet.set_column(6, 7, 40)
     sheet.freeze_panes(1, 0)

@@ -8,6 +8,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from sixways.core.models import EmailState
 from sixways.instruments.models import Instrument, Option, Question, Section
 from sixways.partnerships.models import Organisation, Partnership
 
@@ -429,12 +430,7 @@ class Delivery(models.Model):
         INVITATION = "invitation", "Invitation"
         REMINDER = "reminder", "Reminder"
 
-    class State(models.TextChoices):
-        QUEUED = "queued", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Could not be sent"
-        NOT_NEEDED = "not-needed", "Not sent: no longer needed"
+    State = EmailState
 
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -60,6 +60,7 @@ NOT_PAGES = {
     "results:xlsx",
     "results:csv",
     "results:json",
+    "results:actions-csv",
     "mfa_download_recovery_codes",
     "accounts:your-data",
     "session",
