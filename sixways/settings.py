@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sixways.rounds",
     "sixways.results",
     "sixways.actions",
+    "sixways.workshops",
     "sixways.accounts",
     "sixways.design",
 ]

@@ -45,6 +45,7 @@ MARKERS = [
 PUBLIC = {
     "partnerships:home",  # the start page, for someone not signed in
     "accounts:request-access",
+    "workshops:join",  # the room types the code from the screen here
     "accounts:access-requested",
     "accessibility",
     "session",  # how long the browser's session has left, for the time-out warning
@@ -57,6 +58,7 @@ PUBLIC = {
     "account_reset_password_from_key_done",
     "account_inactive",
     "help",
+    "help-workshops",
     "privacy",
 }
 # What a reader may change, on purpose: a partner lead proposes actions for their organisation

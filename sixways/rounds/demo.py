@@ -1,4 +1,5 @@
-"""Demo data: a place partnership with a closed round and an open one, so results are never empty.
+"""Demo data: a place partnership with a closed round and an open one, so results are never
+empty, and an open collective round to run a workshop in.
 
 Answers are fixed, not random, so tests can check the results page against hand-worked figures
 (tests/test_results.py). Each respondent's pattern has six digits, one per behaviour: the
@@ -164,6 +165,18 @@ def create_demo() -> Partnership:
     for name, patterns in AUTUMN_DRAFTS.items():
         for pattern in patterns:
             respond(autumn, organisations[name], pattern, sent=False)
+
+    # A collective round for the board to answer together: open, so a workshop can be run.
+    board = Round.objects.create(
+        partnership=partnership,
+        instrument=instrument,
+        title="Board workshop, winter 2026",
+        mode=Mode.COLLECTIVE,
+        status=Status.OPEN,
+        opens_on=today - datetime.timedelta(days=2),
+        closes_on=today + datetime.timedelta(days=25),
+    )
+    board.organisations.set(organisations.values())
     return partnership
 
 

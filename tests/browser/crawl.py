@@ -33,6 +33,8 @@ from sixways.actions.models import Action, ActionUpdate
 from sixways.partnerships.models import Membership, Organisation, Role
 from sixways.rounds import demo
 from sixways.rounds.models import Mode, Round, Status
+from sixways.workshops import live, seats
+from sixways.workshops.models import Seat, Workshop
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 # Our own checks, as one object expression (the file's trailing semicolon dropped).
@@ -42,6 +44,10 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 # Where one argument name means different things on different pages: the value by page.
 PATTERN_KWARGS: dict[str, dict[str, Callable[["World"], list]]] = {
     "accounts:invitation": {"token": lambda w: [w.role_token]},
+    # A collective round has the workshop; the start page is shown for the spring round too.
+    "workshops:control": {"round_id": lambda w: [w.workshop.round_id, w.spring.pk]},
+    "workshops:screen": {"round_id": lambda w: [w.workshop.round_id]},
+    "workshops:end": {"round_id": lambda w: [w.workshop.round_id]},
 }
 
 # Namespaces that are not our pages: Django's own admin has its own accessibility story.
@@ -132,6 +138,7 @@ class World:
     role_token: str  # a link inviting someone to be an observer
     users: dict
     role_invitation: object
+    workshop: object  # running in a collective round, question 1.1's votes shown
 
 
 # Demo values for each URL argument, by name. Several values give several versions of a page
@@ -151,6 +158,7 @@ KWARG_VALUES: dict[str, Callable[[World], list]] = {
     "user_id": lambda w: [w.users["observer"].pk],
     "role_invitation_id": lambda w: [w.role_invitation.pk],
     "action_id": lambda w: [w.spring.actions.order_by("pk").first().pk],
+    "code": lambda w: [w.workshop.code],
     # A behaviour's key in the instrument (results:comments).
     "behaviour": lambda w: ["1"],
     # django-allauth's emailed links: a made-up key shows its "link not valid" page.
@@ -241,6 +249,23 @@ def make_world() -> World:
         status="agreed",
     )
     ActionUpdate.objects.create(action=action, status="agreed", note="Added")
+    meeting = Round.objects.create(
+        partnership=partnership,
+        instrument=spring.instrument,
+        title="Board workshop",
+        mode=Mode.COLLECTIVE,
+        status=Status.OPEN,
+        opens_on=today,
+        closes_on=today + datetime.timedelta(days=14),
+    )
+    meeting.organisations.set(spring.organisations.all())
+    workshop = live.start(meeting, users["facilitator"], Workshop.Pace.QUESTION, open_actions=False)
+    first = spring.instrument.questions.get(key="1.1")
+    live.open_item(workshop, first.section, first)
+    options = list(spring.instrument.options.order_by("position"))
+    for n in range(settings.MIN_GROUP_SIZE):
+        live.vote(Seat.objects.create(workshop=workshop), {first: options[n % 2]})
+    live.reveal(workshop)
     role_invitation, role_token = RoleInvitation.issue(
         partnership, "new.observer@example.com", Role.OBSERVER, invited_by=users["facilitator"]
     )
@@ -253,6 +278,7 @@ def make_world() -> World:
         role_token=role_token,
         users=users,
         role_invitation=role_invitation,
+        workshop=workshop,
     )
 
 
@@ -266,6 +292,8 @@ def signed_in_client(world: World, role: str) -> Client:
     if role == "participant":
         response = client.post(reverse("rounds:start", args=[world.token]))
         assert response.status_code == 302, f"starting the questionnaire gave {response}"
+        # And a seat in the workshop, so its room shows the votes rather than the join page.
+        client.post(reverse("workshops:seat", args=[world.workshop.code]))
     elif role in world.users:
         client.force_login(world.users[role])
     return client
@@ -273,7 +301,7 @@ def signed_in_client(world: World, role: str) -> Client:
 
 def share_session(client: Client, context, base_url: str) -> None:
     """Give a browser context the test client's session, or its participant's cookie."""
-    for name in (settings.SESSION_COOKIE_NAME, settings.PARTICIPANT_COOKIE_NAME):
+    for name in (settings.SESSION_COOKIE_NAME, settings.PARTICIPANT_COOKIE_NAME, seats.COOKIE):
         cookie = client.cookies.get(name)
         if cookie is not None and cookie.value:
             context.add_cookies([{"name": name, "value": cookie.value, "url": base_url}])

@@ -1,0 +1,151 @@
+"""The room's side of a workshop: join with the code on the screen, optionally say which
+organisation you are from, and vote on your phone. No account, name or email: a signed cookie
+seats the device (seats.py). Everything works without JavaScript: the waiting page has a
+button to check for the next question."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from sixways.design.forms import form_page
+from sixways.instruments.shape import shapes
+from sixways.partnerships.models import Membership, Organisation, Role
+
+from . import live, seats
+from .forms import CodeForm, SeatForm, VoteForm
+from .models import Seat, Vote, Workshop, normalise_code
+from .showing import now_showing
+
+Stage = Workshop.Stage
+
+
+def _workshop(code: str) -> Workshop:
+    """The running workshop with this code, or 404 (counted by the link brake)."""
+    workshop = (
+        Workshop.objects.filter(code=normalise_code(code))
+        .exclude(stage=Stage.ENDED)
+        .select_related("round__partnership", "round__instrument", "section", "question")
+        .first()
+    )
+    if workshop is None:
+        raise Http404("No workshop is running with this code")
+    return workshop
+
+
+def _runs_it(request: HttpRequest, workshop: Workshop) -> bool:
+    """Facilitators and observers of the partnership run or watch the workshop: they never
+    count as voters."""
+    return (
+        request.user.is_authenticated
+        and Membership.objects.filter(
+            user=request.user,
+            partnership_id=workshop.round.partnership_id,
+            role__in=[Role.FACILITATOR, Role.OBSERVER],
+        ).exists()
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest) -> HttpResponse:
+    """Type the code from the screen. The QR code brings it in the address."""
+    data = request.POST if request.method == "POST" else None
+    if data is None and request.GET.get("code"):
+        data = {"code": request.GET["code"]}
+    form = CodeForm(data)
+    if data is not None and form.is_valid():
+        exists = (
+            Workshop.objects.filter(code=form.cleaned_data["code"])
+            .exclude(stage=Stage.ENDED)
+            .exists()
+        )
+        if exists:
+            return redirect("workshops:seat", form.cleaned_data["code"])
+        form.add_error(
+            "code", "There is no workshop running with that code. Check it on the screen"
+        )
+    return form_page(request, "workshops/join.jinja", {"form": form}, form)
+
+
+@require_http_methods(["GET", "POST"])
+def seat(request: HttpRequest, code: str) -> HttpResponse:
+    workshop = _workshop(code)
+    if _runs_it(request, workshop):
+        return render(request, "workshops/runs_it.jinja", {"workshop": workshop}, status=403)
+    if seats.seat_for(request, workshop) is not None:
+        return redirect("workshops:room", workshop.code)
+    organisations = Organisation.objects.filter(
+        pk__in=workshop.round.organisations.values("pk")
+    ).order_by("name")
+    form = SeatForm(request.POST if request.method == "POST" else None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        new = Seat.objects.create(workshop=workshop, organisation=form.cleaned_data["organisation"])
+        reply = redirect("workshops:room", workshop.code)
+        seats.give(reply, new)
+        return reply
+    return form_page(request, "workshops/seat.jinja", {"workshop": workshop, "form": form}, form)
+
+
+def _seated(request: HttpRequest, code: str) -> tuple[Workshop, Seat | None]:
+    workshop = _workshop(code)
+    return workshop, seats.seat_for(request, workshop)
+
+
+@require_safe
+def room(request: HttpRequest, code: str) -> HttpResponse:
+    """What this phone shows now: waiting, the open questions to vote on, or the answers."""
+    workshop, holder = _seated(request, code)
+    if holder is None:
+        return redirect("workshops:seat", workshop.code)
+    return _room_page(request, workshop, holder)
+
+
+def _room_page(request, workshop, holder, form=None) -> HttpResponse:
+    shape = shapes({workshop.round.instrument_id})[workshop.round.instrument_id]
+    questions = workshop.open_questions()
+    current = dict(
+        Vote.objects.filter(seat=holder, question__in=questions).values_list(
+            "question_id", "option__key"
+        )
+    )
+    if form is None and workshop.stage == Stage.VOTING:
+        form = VoteForm(
+            questions=questions,
+            options=shape.options,
+            partnership=workshop.round.partnership,
+            current=current,
+        )
+    context = {
+        "workshop": workshop,
+        "form": form,
+        "voted_all": bool(questions) and len(current) == len(questions),
+        "now": now_showing(workshop, shape) if workshop.stage == Stage.REVEALED else None,
+    }
+    return form_page(request, "workshops/room.jinja", context, *([form] if form else []))
+
+
+@require_POST
+def vote(request: HttpRequest, code: str) -> HttpResponse:
+    workshop, holder = _seated(request, code)
+    if holder is None:
+        return redirect("workshops:seat", workshop.code)
+    shape = shapes({workshop.round.instrument_id})[workshop.round.instrument_id]
+    questions = workshop.open_questions()
+    if not questions:
+        return redirect("workshops:room", workshop.code)
+    form = VoteForm(
+        request.POST,
+        questions=questions,
+        options=shape.options,
+        partnership=workshop.round.partnership,
+        current={},
+    )
+    if not form.is_valid():
+        return _room_page(request, workshop, holder, form)
+    try:
+        result = live.vote(holder, form.answers())
+    except live.NotNow:
+        return redirect("workshops:room", workshop.code)  # the page says what is on now
+    if result.kept:
+        messages.info(request, "The answers were already shown, so your vote stays as it was.")
+    return redirect("workshops:room", workshop.code)

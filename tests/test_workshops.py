@@ -1,0 +1,245 @@
+"""Workshops over HTTP: the facilitator drives, the room votes on phones without accounts, and
+nothing shows who voted for what."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from sixways.rounds.models import Invitation, Mode, Response
+from sixways.workshops import seats
+from sixways.workshops.models import Seat, Vote, Workshop
+from tests.conftest import make_round
+
+K = settings.MIN_GROUP_SIZE
+
+
+@pytest.fixture
+def collective(partnership, instrument, organisations):
+    round_ = make_round(partnership, instrument, mode=Mode.COLLECTIVE, title="Workshop round")
+    round_.organisations.set(organisations)
+    return round_
+
+
+@pytest.fixture
+def running(client, facilitator, collective) -> Workshop:
+    client.force_login(facilitator)
+    response = client.post(reverse("workshops:control", args=[collective.pk]), {"pace": "question"})
+    assert response["Location"] == reverse("workshops:control", args=[collective.pk])
+    return Workshop.objects.get()
+
+
+def phone(workshop: Workshop, organisation=None) -> Client:
+    device = Client()
+    data = {"organisation": organisation.pk} if organisation else {}
+    response = device.post(reverse("workshops:seat", args=[workshop.code]), data)
+    assert response["Location"] == reverse("workshops:room", args=[workshop.code])
+    return device
+
+
+def open_question(client, round_, key: str) -> None:
+    client.post(reverse("workshops:open", args=[round_.pk]), {"item": key})
+
+
+def cast(device: Client, workshop: Workshop, key: str, option: str):
+    return device.post(
+        reverse("workshops:vote", args=[workshop.code]), {"q" + key.replace(".", "_"): option}
+    )
+
+
+def test_a_facilitator_starts_a_workshop_with_a_code_people_can_read(client, running, collective):
+    assert len(running.code) == 6 and not set(running.code) & set("0O1IL2Z5S8BUV")
+    page = client.get(reverse("workshops:control", args=[collective.pk])).content.decode()
+    assert running.code in page and "/w/" in page
+    screen = client.get(reverse("workshops:screen", args=[collective.pk])).content.decode()
+    assert running.code in screen and "data:image/svg+xml" in screen
+
+
+def test_people_join_with_the_code_and_an_organisation_if_they_like(client, running, organisations):
+    device = Client()
+    response = device.post(reverse("workshops:join"), {"code": f" {running.code.lower()} "})
+    assert response["Location"] == reverse("workshops:seat", args=[running.code])
+    page = device.get(response["Location"]).content.decode()
+    assert organisations[0].name in page and "I would rather not say" in page
+    device.post(response["Location"], {"organisation": organisations[0].pk})
+    seat = Seat.objects.get()
+    assert seat.organisation == organisations[0]
+    assert (
+        "Waiting for the next question"
+        in device.get(reverse("workshops:room", args=[running.code])).content.decode()
+    )
+
+    wrong = Client().post(reverse("workshops:join"), {"code": "QQQQQQ"})
+    assert "There is no workshop running with that code" in wrong.content.decode()
+    assert Client().get(reverse("workshops:seat", args=["QQQQQQ"])).status_code == 404
+
+
+def test_voting_shows_only_how_many_have_voted_until_the_answers_are_shown(
+    client, running, collective, organisations
+):
+    devices = [phone(running, organisations[0])] + [phone(running) for _ in range(K)]
+    open_question(client, collective, "1.1")
+    page = devices[0].get(reverse("workshops:room", args=[running.code])).content.decode()
+    assert "1.1" in page and 'type="radio"' in page
+    for device in devices[: K - 1]:
+        assert cast(device, running, "1.1", "yes").status_code == 302
+    screen = client.get(reverse("workshops:screen", args=[collective.pk])).content.decode()
+    assert f"{K - 1} of {K + 1}</strong> voted" in screen
+    assert "How the room voted" not in screen  # no running chart
+
+    # Too few to show: refused, with the reason on the page.
+    response = client.post(reverse("workshops:reveal", args=[collective.pk]))
+    assert response.status_code == 409
+    assert f"once {K} people have voted: {K - 1} have so far" in response.content.decode()
+
+    # A double tap changes nothing; a changed vote before the reveal is a change.
+    cast(devices[K - 1], running, "1.1", "no")
+    cast(devices[K - 1], running, "1.1", "no")
+    cast(devices[0], running, "1.1", "sometimes")
+    assert Vote.objects.count() == K
+    assert client.post(reverse("workshops:reveal", args=[collective.pk])).status_code == 302
+    running.refresh_from_db()
+    assert running.stage == "revealed"
+
+    # After the reveal a vote is kept but not shown, and a vote already cast cannot change.
+    cast(devices[K], running, "1.1", "no")
+    cast(devices[0], running, "1.1", "no")
+    late = Vote.objects.get(seat__in=Seat.objects.order_by("pk")[K : K + 1])
+    assert late.after_reveal
+    assert Vote.objects.get(seat=Seat.objects.order_by("pk").first()).option.key == "sometimes"
+    screen = client.get(reverse("workshops:screen", args=[collective.pk])).content.decode()
+    row = screen[screen.index('data-spread="1.1"') :]
+    row = row[: row.index("</tr>")]
+    numbers = [int(c.split(">")[-1]) for c in row.split("</td>")[:-1]]
+    assert numbers == [K - 2, 1, 0, 1]  # yes, sometimes, not always, no: the late vote left out
+    # Nothing names anyone: not the seat, nor the organisation someone said they are from.
+    room = devices[1].get(reverse("workshops:room", args=[running.code])).content.decode()
+    for page in (screen, room):
+        assert organisations[0].name not in page
+
+
+def test_the_room_agrees_an_answer_with_one_press_and_ending_records_it(
+    client, running, collective
+):
+    open_question(client, collective, "1.1")
+    client.post(
+        reverse("workshops:agree", args=[collective.pk]),
+        {"question": "1.1", "option": "sometimes", "version": 0},
+    )
+    agreed = Response.objects.get(round=collective, invitation__kind=Invitation.Kind.COLLECTIVE)
+    assert agreed.answers.get().option.key == "sometimes"
+    # A page shown before that save is out of date: nothing is saved, and it says so.
+    response = client.post(
+        reverse("workshops:agree", args=[collective.pk]),
+        {"question": "1.1", "option": "yes", "version": 0},
+    )
+    assert response.status_code == 409 and "Someone else changed the agreed answers" in (
+        response.content.decode()
+    )
+    assert agreed.answers.get().option.key == "sometimes"
+    client.post(
+        reverse("workshops:comment", args=[collective.pk, "1"]),
+        {"version": 1, "text": "Agreed after a long talk"},
+    )
+    assert agreed.comments.get().text == "Agreed after a long talk"
+
+    response = client.post(reverse("workshops:end", args=[collective.pk]))
+    assert response["Location"] == reverse("rounds:agreed", args=[collective.pk])
+    running.refresh_from_db()
+    assert running.stage == "ended"
+    agreed.refresh_from_db()
+    assert agreed.state == "draft"  # 23 questions still to agree
+    assert Client().get(reverse("workshops:seat", args=[running.code])).status_code == 404
+
+
+def test_facilitators_and_observers_do_not_vote(client, running, observer, facilitator):
+    for person in (facilitator, observer):
+        device = Client()
+        device.force_login(person)
+        response = device.post(reverse("workshops:seat", args=[running.code]), {})
+        assert response.status_code == 403 and "You run this workshop" in response.content.decode()
+    assert not Seat.objects.exists()
+
+
+def test_only_the_partnerships_facilitators_drive(
+    client, running, collective, observer, outsider, partner_lead
+):
+    for person in (observer, outsider, partner_lead):
+        client.force_login(person)
+        for name in ("workshops:reveal", "workshops:open", "workshops:agree", "workshops:end"):
+            assert (
+                client.post(reverse(name, args=[collective.pk]), {"item": "1.1"}).status_code == 404
+            )
+        assert client.get(reverse("workshops:control", args=[collective.pk])).status_code == 404
+    client.force_login(observer)
+    assert client.get(reverse("workshops:screen", args=[collective.pk])).status_code == 200
+    client.force_login(outsider)
+    assert client.get(reverse("workshops:screen", args=[collective.pk])).status_code == 404
+    running.refresh_from_db()
+    assert running.stage == "waiting" and running.version == 0
+
+
+def test_a_forged_or_borrowed_seat_cookie_seats_nobody(
+    client, running, collective, partnership, instrument, facilitator
+):
+    device = phone(running)
+    open_question(client, collective, "1.1")
+    seat = Seat.objects.get()
+    forged = Client()
+    forged.cookies[seats.COOKIE] = f"{seat.pk}.{seat.secret}"  # unsigned
+    assert forged.get(reverse("workshops:room", args=[running.code]))["Location"] == reverse(
+        "workshops:seat", args=[running.code]
+    )
+    assert cast(forged, running, "1.1", "yes")["Location"] == reverse(
+        "workshops:seat", args=[running.code]
+    )
+    # The same device's seat does not carry into another workshop.
+    other_round = make_round(partnership, instrument, mode=Mode.COLLECTIVE, title="Other")
+    client.post(reverse("workshops:control", args=[other_round.pk]), {"pace": "question"})
+    other = Workshop.objects.get(round=other_round)
+    assert device.get(reverse("workshops:room", args=[other.code]))["Location"] == reverse(
+        "workshops:seat", args=[other.code]
+    )
+    assert not Vote.objects.exists()
+
+
+def test_a_workshop_runs_only_in_an_open_collective_round(client, facilitator, open_round):
+    client.force_login(facilitator)
+    page = client.get(reverse("workshops:control", args=[open_round.pk])).content.decode()
+    assert "runs in a collective round" in page
+    client.post(reverse("workshops:control", args=[open_round.pk]), {"pace": "question"})
+    assert not Workshop.objects.exists()
+
+
+def test_a_workshop_starts_from_the_open_actions(
+    client, facilitator, partnership, instrument, collective
+):
+    from sixways.actions.models import Action
+
+    earlier = make_round(partnership, instrument, title="Spring")
+    Action.objects.create(
+        partnership=partnership,
+        round=earlier,
+        section=instrument.sections.first(),
+        title="Share the agenda",
+        done_looks_like="Agendas shared",
+        owner_name="Chair",
+        due_on=earlier.closes_on,
+        status="agreed",
+    )
+    client.force_login(facilitator)
+    client.post(reverse("workshops:control", args=[collective.pk]), {"pace": "section"})
+    workshop = Workshop.objects.get()
+    assert workshop.stage == "open-actions"
+    screen = client.get(reverse("workshops:screen", args=[collective.pk])).content.decode()
+    assert "Share the agenda" in screen
+    client.post(reverse("workshops:to-questions", args=[collective.pk]))
+    client.post(reverse("workshops:open", args=[collective.pk]), {"item": "2"})
+    workshop.refresh_from_db()
+    assert workshop.stage == "voting" and [q.key for q in workshop.open_questions()] == [
+        "2.1",
+        "2.2",
+        "2.3",
+        "2.4",
+        "2.5",
+    ]
