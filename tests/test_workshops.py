@@ -243,3 +243,58 @@ def test_a_workshop_starts_from_the_open_actions(
         "2.4",
         "2.5",
     ]
+
+
+def test_live_pages_answer_not_modified_until_something_they_show_changes(
+    client, running, collective, django_assert_num_queries
+):
+    device = phone(running)
+    other = phone(running)
+    url = reverse("workshops:room-live", args=[running.code])
+    first = device.get(url)
+    assert first.status_code == 200 and "Waiting for the next question" in first.content.decode()
+    tag = first["ETag"]
+    with django_assert_num_queries(1):  # one row read, nothing rendered
+        unchanged = device.get(url, headers={"if-none-match": tag})
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+    open_question(client, collective, "1.1")
+    opened = device.get(url, headers={"if-none-match": tag})
+    assert opened.status_code == 200 and 'data-announce="New question: 1.1"' in (
+        opened.content.decode()
+    )
+    assert "1.1" in opened.content.decode() and 'type="radio"' in opened.content.decode()
+    # Someone else's vote changes nothing a phone shows, so phones are not sent it again...
+    cast(other, running, "1.1", "yes")
+    assert device.get(url, headers={"if-none-match": opened["ETag"]}).status_code == 304
+    # ...but the screen and the controls count it.
+    screen_url = reverse("workshops:screen-live", args=[collective.pk])
+    control_url = reverse("workshops:control-live", args=[collective.pk])
+    for live_url in (screen_url, control_url):
+        page = client.get(live_url)
+        assert "1 of 2</strong> voted" in page.content.decode()
+        assert client.get(live_url, headers={"if-none-match": page["ETag"]}).status_code == 304
+        cast(device, running, "1.1", "no")
+        assert (
+            "2 of 2</strong> voted"
+            in client.get(live_url, headers={"if-none-match": page["ETag"]}).content.decode()
+        )
+        Vote.objects.filter(seat__workshop=running).delete()
+        cast(other, running, "1.1", "yes")
+
+    client.post(reverse("workshops:end", args=[collective.pk]))
+    assert "The workshop has ended" in device.get(url).content.decode()
+    assert (
+        "The workshop has ended"
+        in device.get(reverse("workshops:room", args=[running.code])).content.decode()
+    )
+
+
+def test_only_the_partnership_sees_the_live_screen_and_only_facilitators_the_controls(
+    client, running, collective, observer, outsider
+):
+    client.force_login(observer)
+    assert client.get(reverse("workshops:screen-live", args=[collective.pk])).status_code == 200
+    assert client.get(reverse("workshops:control-live", args=[collective.pk])).status_code == 404
+    client.force_login(outsider)
+    assert client.get(reverse("workshops:screen-live", args=[collective.pk])).status_code == 404

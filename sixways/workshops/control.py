@@ -27,7 +27,7 @@ from sixways.rounds.models import Invitation, Response, Round
 from . import live
 from .forms import CommentForm, StartForm
 from .models import Item, Workshop
-from .showing import now_showing
+from .showing import announcement, etag, live_reply, now_showing, unchanged
 
 Stage = Workshop.Stage
 
@@ -105,6 +105,12 @@ def control(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 def _control_page(request, round_, workshop, shape, *, errors=None, status=None, forms_=()):
+    context = _control_context(round_, workshop, shape, forms_)
+    context["errors"] = errors or []
+    return form_page(request, "workshops/control.jinja", context, *forms_, status=status)
+
+
+def _control_context(round_, workshop, shape, forms_=()) -> dict:
     answers, comments, version = _agreed(round_)
     items = {i.question_id: i for i in Item.objects.filter(workshop=workshop)}
     sections = [
@@ -121,7 +127,7 @@ def _control_page(request, round_, workshop, shape, *, errors=None, status=None,
         (q for q in shape.questions if q.pk not in answers),
         None,
     )
-    context = {
+    return {
         "round": round_,
         "workshop": workshop,
         "join_address": join_address(),
@@ -136,9 +142,37 @@ def _control_page(request, round_, workshop, shape, *, errors=None, status=None,
         "open_actions": list(open_actions(round_.partnership_id))
         if workshop.stage == Stage.OPEN_ACTIONS
         else [],
-        "errors": errors or [],
+        "announce": announcement(workshop),
+        "etag": etag("control", workshop.pk, workshop.version),
     }
-    return form_page(request, "workshops/control.jinja", context, *forms_, status=status)
+
+
+def _live_row(request: HttpRequest, round_id: int, *, change: bool):
+    """(workshop id, version) of the round's running workshop, checked through the same
+    scoping as the pages; 404 when none is running."""
+    round_ = _round(request, round_id, change=change)
+    row = (
+        Workshop.objects.filter(round=round_)
+        .exclude(stage=Stage.ENDED)
+        .values_list("pk", "version")
+        .first()
+    )
+    if row is None:
+        raise Http404("No workshop is running for this round")
+    return round_, row
+
+
+@login_required
+@require_safe
+def control_live(request: HttpRequest, round_id: int) -> HttpResponse:
+    """What is open now on the control page, for app.js: 304 while nothing changed."""
+    round_, row = _live_row(request, round_id, change=True)
+    tag = etag("control", *row)
+    if (reply := unchanged(request, tag)) is not None:
+        return reply
+    shape = shapes({round_.instrument_id})[round_.instrument_id]
+    context = _control_context(round_, _running(round_), shape)
+    return live_reply(render(request, "workshops/_control_live.jinja", context), tag)
 
 
 def _change(request: HttpRequest, round_id: int):
@@ -302,31 +336,44 @@ def end(request: HttpRequest, round_id: int) -> HttpResponse:
     return redirect("rounds:agreed", round_.pk)
 
 
+def _screen_context(round_: Round, workshop: Workshop) -> dict:
+    shape = shapes({round_.instrument_id})[round_.instrument_id]
+    answers, _, _ = _agreed(round_)
+    address = join_address()
+    return {
+        "round": round_,
+        "workshop": workshop,
+        "join_address": address,
+        "qr": segno.make(f"{address}?code={workshop.code}", error="m").svg_data_uri(
+            scale=8, border=4
+        ),
+        "now": now_showing(workshop, shape),
+        "answers": answers,
+        "options": {o.key: o for o in shape.options},
+        "open_actions": list(open_actions(round_.partnership_id))
+        if workshop.stage == Stage.OPEN_ACTIONS
+        else [],
+        "announce": announcement(workshop),
+        "etag": etag("screen", workshop.pk, workshop.version),
+    }
+
+
 @login_required
 @require_safe
 def screen(request: HttpRequest, round_id: int) -> HttpResponse:
     """The shared screen for the projector: how to join, and the question or the answers.
     Observers may show it too; it never shows who has or has not voted."""
     round_ = _round(request, round_id, change=False)
-    workshop = _running(round_)
-    shape = shapes({round_.instrument_id})[round_.instrument_id]
-    answers, _, _ = _agreed(round_)
-    address = join_address()
-    return render(
-        request,
-        "workshops/screen.jinja",
-        {
-            "round": round_,
-            "workshop": workshop,
-            "join_address": address,
-            "qr": segno.make(f"{address}?code={workshop.code}", error="m").svg_data_uri(
-                scale=8, border=4
-            ),
-            "now": now_showing(workshop, shape),
-            "answers": answers,
-            "options": {o.key: o for o in shape.options},
-            "open_actions": list(open_actions(round_.partnership_id))
-            if workshop.stage == Stage.OPEN_ACTIONS
-            else [],
-        },
-    )
+    return render(request, "workshops/screen.jinja", _screen_context(round_, _running(round_)))
+
+
+@login_required
+@require_safe
+def screen_live(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The screen's changing part, for app.js: 304 while nothing changed."""
+    round_, row = _live_row(request, round_id, change=False)
+    tag = etag("screen", *row)
+    if (reply := unchanged(request, tag)) is not None:
+        return reply
+    context = _screen_context(round_, _running(round_))
+    return live_reply(render(request, "workshops/_screen_live.jinja", context), tag)

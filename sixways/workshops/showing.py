@@ -1,4 +1,8 @@
-"""What the open questions look like now, for the control page, the screen and the phones."""
+"""What the open questions look like now, for the control page, the screen and the phones, and
+the pieces every live page shares: its ETag, a 304 when nothing changed, and a short piece of
+news for screen readers."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 
 from sixways.results.charts import stacked_bars
 
@@ -21,7 +25,7 @@ def now_showing(workshop: Workshop, shape) -> dict:
         chart = stacked_bars(
             f"workshop-{workshop.pk}",
             "How the room voted",
-            [(f"{q.key} {q.text}", dict(counts[q.pk]), "") for q in questions],
+            [(q.key, dict(counts[q.pk]), "") for q in questions],
             options,
         )
     return {
@@ -33,3 +37,39 @@ def now_showing(workshop: Workshop, shape) -> dict:
         "chart": chart,
         "options": shape.options,
     }
+
+
+def etag(kind: str, workshop_id: int, number: int) -> str:
+    return f'"{kind}-{workshop_id}-{number}"'
+
+
+def unchanged(request: HttpRequest, tag: str) -> HttpResponse | None:
+    """A 304 when the page already has what `tag` names: nothing rendered, one row read."""
+    if request.headers.get("If-None-Match") == tag:
+        return _no_store(HttpResponseNotModified(), tag)
+    return None
+
+
+def live_reply(reply: HttpResponse, tag: str) -> HttpResponse:
+    return _no_store(reply, tag)
+
+
+def _no_store(reply: HttpResponse, tag: str) -> HttpResponse:
+    reply["ETag"] = tag
+    # Each device asks with its own ETag; nothing in between should keep a copy.
+    reply["Cache-Control"] = "no-cache, private"
+    return reply
+
+
+def announcement(workshop: Workshop) -> str:
+    """The short news a screen reader hears when a live page changes: never the chart."""
+    Stage = Workshop.Stage
+    if workshop.stage == Stage.VOTING:
+        if workshop.question is not None:
+            return f"New question: {workshop.question.key}"
+        return f"New questions: behaviour {workshop.section.key}"
+    if workshop.stage == Stage.REVEALED:
+        return "Results shown"
+    if workshop.stage == Stage.ENDED:
+        return "The workshop has ended"
+    return "Waiting for the next question"

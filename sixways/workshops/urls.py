@@ -17,9 +17,13 @@ urlpatterns = [
     ),
     path("rounds/<int:round_id>/workshop/end/", control.end, name="end"),
     path("rounds/<int:round_id>/workshop/screen/", control.screen, name="screen"),
+    # The changing part of each page, asked for every few seconds by app.js.
+    path("rounds/<int:round_id>/workshop/live/", control.control_live, name="control-live"),
+    path("rounds/<int:round_id>/workshop/screen/live/", control.screen_live, name="screen-live"),
     # The room: short addresses, to type from a screen.
     path("w/", views.join, name="join"),
     path("w/<str:code>/", views.seat, name="seat"),
     path("w/<str:code>/room/", views.room, name="room"),
     path("w/<str:code>/vote/", views.vote, name="vote"),
+    path("w/<str:code>/live/", views.room_live, name="room-live"),
 ]

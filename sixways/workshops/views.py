@@ -15,7 +15,7 @@ from sixways.partnerships.models import Membership, Organisation, Role
 from . import live, seats
 from .forms import CodeForm, SeatForm, VoteForm
 from .models import Seat, Vote, Workshop, normalise_code
-from .showing import now_showing
+from .showing import announcement, etag, live_reply, now_showing, unchanged
 
 Stage = Workshop.Stage
 
@@ -94,13 +94,16 @@ def _seated(request: HttpRequest, code: str) -> tuple[Workshop, Seat | None]:
 @require_safe
 def room(request: HttpRequest, code: str) -> HttpResponse:
     """What this phone shows now: waiting, the open questions to vote on, or the answers."""
+    ended = Workshop.objects.filter(code=normalise_code(code)).order_by("-started_at").first()
+    if ended is not None and ended.stage == Stage.ENDED:
+        return render(request, "workshops/ended.jinja", {"workshop": ended, "holder": None})
     workshop, holder = _seated(request, code)
     if holder is None:
         return redirect("workshops:seat", workshop.code)
     return _room_page(request, workshop, holder)
 
 
-def _room_page(request, workshop, holder, form=None) -> HttpResponse:
+def _room_context(workshop: Workshop, holder: Seat, form=None) -> dict:
     shape = shapes({workshop.round.instrument_id})[workshop.round.instrument_id]
     questions = workshop.open_questions()
     current = dict(
@@ -115,13 +118,47 @@ def _room_page(request, workshop, holder, form=None) -> HttpResponse:
             partnership=workshop.round.partnership,
             current=current,
         )
-    context = {
+    return {
         "workshop": workshop,
         "form": form,
         "voted_all": bool(questions) and len(current) == len(questions),
         "now": now_showing(workshop, shape) if workshop.stage == Stage.REVEALED else None,
+        "announce": announcement(workshop),
+        "etag": etag("room", workshop.pk, workshop.step),
     }
+
+
+def _room_page(request, workshop, holder, form=None) -> HttpResponse:
+    context = _room_context(workshop, holder, form)
     return form_page(request, "workshops/room.jinja", context, *([form] if form else []))
+
+
+@require_safe
+def room_live(request: HttpRequest, code: str) -> HttpResponse:
+    """The changing part of a phone's page, for app.js: 304 from one row while nothing the
+    phones show has changed (a vote elsewhere in the room changes nothing here)."""
+    row = (
+        Workshop.objects.filter(code=normalise_code(code))
+        .order_by("-started_at")
+        .values_list("pk", "step")
+        .first()
+    )
+    if row is None:
+        raise Http404("No workshop with this code")
+    tag = etag("room", *row)
+    if (reply := unchanged(request, tag)) is not None:
+        return reply
+    workshop = Workshop.objects.select_related(
+        "round__partnership", "round__instrument", "section", "question"
+    ).get(pk=row[0])
+    holder = seats.seat_for(request, workshop)
+    if workshop.stage == Stage.ENDED or holder is None:
+        reply = render(
+            request, "workshops/_room_gone.jinja", {"workshop": workshop, "holder": holder}
+        )
+    else:
+        reply = render(request, "workshops/_room_live.jinja", _room_context(workshop, holder))
+    return live_reply(reply, tag)
 
 
 @require_POST

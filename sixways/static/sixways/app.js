@@ -9,14 +9,17 @@ initAll();
 
 // Stop a second press of a submit button sending the form twice. The server copes with a
 // repeat anyway; this only saves the person a confusing wait.
-for (const form of document.querySelectorAll("form[data-prevent-double-submit]")) {
-  form.addEventListener("submit", (event) => {
-    if (form.dataset.submitting) {
-      event.preventDefault();
-    }
-    form.dataset.submitting = "true";
-  });
-}
+// Listened for on the document, so forms that a live page swaps in are covered too.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-prevent-double-submit]")) {
+    return;
+  }
+  if (form.dataset.submitting) {
+    event.preventDefault();
+  }
+  form.dataset.submitting = "true";
+});
 
 // Warn a few minutes before the session ends, and let the person keep it (WCAG 2.2.1). The
 // server says how long is left (sixways/rounds/session.py); the dialog's text is in
@@ -143,3 +146,83 @@ const focusScrollingCharts = () => {
 };
 focusScrollingCharts();
 window.addEventListener("resize", focusScrollingCharts);
+
+// Live workshop pages: the phones, the shared screen and the facilitator's controls ask every
+// few seconds whether anything changed, sending the ETag they have; the server answers 304
+// without rendering anything when nothing did, and the changed part of the page when it did
+// (sixways/workshops/showing.py). Only while the page is visible; slower and slower after
+// errors, with a way to try at once; and a switch to pause (WCAG 2.2.2). Without this script
+// each page has a button to ask again.
+for (const region of document.querySelectorAll("[data-live]")) {
+  const controls = document.querySelector("[data-live-controls]");
+  const status = document.querySelector("[data-live-status]");
+  const lost = document.querySelector("[data-live-lost]");
+  const pause = document.querySelector("[data-live-pause]");
+  const retry = document.querySelector("[data-live-retry]");
+  let etag = region.dataset.etag || "";
+  let announced = region.querySelector("[data-announce]")?.dataset.announce || "";
+  let paused = false;
+  let failures = 0;
+  let timer = null;
+  const every = () => 2000 + Math.random() * 1000;
+  const schedule = (delay) => {
+    clearTimeout(timer);
+    timer = setTimeout(poll, delay);
+  };
+  const poll = async () => {
+    if (paused || document.visibilityState !== "visible") {
+      return;
+    }
+    try {
+      const response = await fetch(region.dataset.live, {
+        headers: etag ? { "If-None-Match": etag } : {},
+        cache: "no-store",
+        credentials: "same-origin",
+      });
+      if (response.status !== 304) {
+        if (!response.ok) {
+          throw new Error(`status ${response.status}`);
+        }
+        const html = await response.text();
+        etag = response.headers.get("ETag") || "";
+        region.innerHTML = html;
+        focusScrollingCharts();
+        const news = region.querySelector("[data-announce]")?.dataset.announce || "";
+        if (status && news && news !== announced) {
+          status.textContent = news;
+        }
+        announced = news;
+      }
+      failures = 0;
+      if (lost) {
+        lost.hidden = true;
+      }
+      schedule(every());
+    } catch {
+      failures += 1;
+      if (lost) {
+        lost.hidden = false;
+      }
+      // Back off, with jitter, so a room of phones does not retry in step.
+      schedule(Math.min(30000, 2000 * 2 ** failures) * (0.5 + Math.random()));
+    }
+  };
+  if (controls) {
+    controls.hidden = false;
+  }
+  pause?.addEventListener("click", () => {
+    paused = !paused;
+    pause.setAttribute("aria-pressed", String(paused));
+    pause.textContent = paused ? "Resume live updates" : "Pause live updates";
+    if (!paused) {
+      schedule(0);
+    }
+  });
+  retry?.addEventListener("click", () => schedule(0));
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") {
+      schedule(0);
+    }
+  });
+  schedule(every());
+}
