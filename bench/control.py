@@ -4,7 +4,7 @@ Started by bench/harness.py's Controller with the run's database in its environm
 one JSON command per line on stdin and answers one JSON line on stdout, so one start-up serves a
 whole run. It uses the ORM and the app's own models, the same way the app does.
 
-Commands: migrate, prepare, audit, close, session, urls.
+Commands: migrate, prepare, audit, close, session, urls, counts, workshop.
 """
 
 import datetime
@@ -256,6 +256,23 @@ def urls() -> list[dict]:
     return found
 
 
+def workshop(round: int) -> dict:
+    """What a round's workshop holds: seats, votes, and the responses kept from them."""
+    from sixways.workshops.models import Seat, Vote, Workshop
+
+    return {
+        "workshops": Workshop.objects.filter(round_id=round).count(),
+        "seats": Seat.objects.filter(workshop__round_id=round).count(),
+        "votes": Vote.objects.filter(seat__workshop__round_id=round).count(),
+        "kept": Response.objects.filter(round_id=round, state=Response.State.ALONGSIDE).count(),
+        "agreed": list(
+            Answer.objects.filter(
+                response__round_id=round, response__invitation__kind=Invitation.Kind.COLLECTIVE
+            ).values_list("question__key", "option__key")
+        ),
+    }
+
+
 def counts() -> dict:
     return {
         "partnerships": Partnership.objects.count(),
@@ -276,6 +293,7 @@ COMMANDS = {
     "session": session,
     "urls": urls,
     "counts": counts,
+    "workshop": workshop,
 }
 
 

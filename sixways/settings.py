@@ -437,6 +437,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Six Ways <noreply@six
 # Participants' invitations and reminders come from "<partnership> via Six Ways" at the address
 # above. Where people may reply (a team mailbox, say), set the address replies go to.
 PARTICIPANT_REPLY_TO = os.environ.get("PARTICIPANT_REPLY_TO", "")
+# Beside a round's agreed answers: an agreed Yes or Sometimes is flagged as hiding dissent when
+# at least this many per cent of people answered Not always or No (sixways/results/layers.py).
+MASKED_DISSENT_PERCENT = int(os.environ.get("MASKED_DISSENT_PERCENT", "30"))
 # How many days before an action's due date its owner is reminded (sixways/actions/reminders.py).
 ACTION_REMINDER_DAYS = int(os.environ.get("ACTION_REMINDER_DAYS", "7"))
 

@@ -5,6 +5,7 @@ another one. Tests talk to the app over HTTP with Django's test client.
 """
 
 import datetime
+import os
 
 import pytest
 from django.utils import timezone
@@ -205,3 +206,34 @@ def add_organisation(partnership, name, sector):
     organisation = Organisation.objects.create(name=name, sector=sector)
     Partner.objects.create(partnership=partnership, organisation=organisation)
     return organisation
+
+
+# --- The app served by gunicorn in its own processes (bench/harness.py) ------------------------
+# A test module that serves the app asks for `control` (and `database`, `directory`): a private
+# database of the suite's kind (a SQLite file, or a database of its own on DATABASE_URL's
+# PostgreSQL cluster), migrated, with the controller that prepares and counts it.
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory, request):
+    return tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+
+
+@pytest.fixture(scope="module")
+def database(directory, request):
+    from bench.harness import Database
+
+    name = f"sixways_{request.module.__name__.rsplit('_', 1)[-1]}_{os.getpid()}"
+    database = Database.like(os.environ.get("DATABASE_URL", ""), directory, name)
+    database.create()
+    yield database
+    database.drop()
+
+
+@pytest.fixture(scope="module")
+def control(database, directory):
+    from bench.harness import Controller
+
+    with Controller(database, log=directory / "controller.log") as controller:
+        controller("migrate")
+        yield controller

@@ -17,8 +17,6 @@ import pytest
 from bench.harness import (
     SENT,
     Client,
-    Controller,
-    Database,
     Server,
     no_stack_trace,
     section_fields,
@@ -30,26 +28,6 @@ POSTGRESQL = DATABASE_URL.startswith(("postgres://", "postgresql://"))
 # Three processes of four threads: twelve requests inside the app at once, writing together.
 # --preload imports the app once before forking, so a server starts in about a second.
 SERVING = {"workers": 3, "threads": 4, "gunicorn_args": ["--preload"]}
-
-
-@pytest.fixture(scope="module")
-def directory(tmp_path_factory):
-    return tmp_path_factory.mktemp("resilience")
-
-
-@pytest.fixture(scope="module")
-def database(directory):
-    database = Database.like(DATABASE_URL, directory, f"sixways_resilience_{os.getpid()}")
-    database.create()
-    yield database
-    database.drop()
-
-
-@pytest.fixture(scope="module")
-def control(database, directory):
-    with Controller(database, log=directory / "controller.log") as controller:
-        controller("migrate")
-        yield controller
 
 
 @pytest.fixture(scope="module")

@@ -284,3 +284,62 @@ def test_nothing_published_depends_on_which_pooled_organisation_a_person_belongs
         )
     units = before.behaviour_units("1")
     assert sum(n for _, n in units) == len(by_org)
+
+
+# --- Agreed and individual answers side by side ------------------------------------------
+
+from sixways.results.scoring import MASKED_DISSENT_SHARE, behaviour_beside, beside  # noqa: E402
+
+SIDE_SCORES = {"yes": 3, "sometimes": 2, "not-always": 1, "no": 0}
+side_counts = st.dictionaries(st.sampled_from(list(SIDE_SCORES)), st.integers(0, 40))
+agreed_answer = st.one_of(st.none(), st.sampled_from(list(SIDE_SCORES)))
+
+
+@given(agreed_answer, side_counts, st.integers(1, 10))
+def test_individual_answers_are_shown_only_from_the_group_size(agreed, counts, k):
+    found = beside(agreed, counts, SIDE_SCORES, k)
+    people = sum(counts.values())
+    assert found.people == people
+    if people < k:
+        assert not found.shown and found.counts == {} and found.mean is None
+        assert found.gap is None and not found.masked
+    else:
+        assert found.shown and found.counts == counts
+        total = sum(SIDE_SCORES[key] * n for key, n in counts.items())
+        assert found.mean == Fraction(total, people)
+        if agreed is not None:
+            assert found.gap == SIDE_SCORES[agreed] - found.mean
+
+
+@given(agreed_answer, side_counts)
+def test_masked_dissent_is_an_agreed_yes_or_sometimes_that_many_disagree_with(agreed, counts):
+    found = beside(agreed, counts, SIDE_SCORES, 1)
+    people = sum(counts.values())
+    against = counts.get("not-always", 0) + counts.get("no", 0)
+    expected = (
+        agreed in ("yes", "sometimes")
+        and people > 0
+        and against > 0
+        and Fraction(against, people) >= MASKED_DISSENT_SHARE
+    )
+    assert found.masked == expected
+
+
+def test_thirty_per_cent_is_enough_to_flag_it():
+    assert beside("yes", {"yes": 7, "no": 3}, SIDE_SCORES, 5).masked
+    assert not beside("yes", {"yes": 8, "no": 2}, SIDE_SCORES, 5).masked
+    assert not beside("no", {"no": 3, "yes": 7}, SIDE_SCORES, 5).masked
+
+
+@given(st.lists(st.tuples(agreed_answer, side_counts), min_size=1, max_size=5))
+def test_a_behaviours_gap_is_given_only_when_no_question_is_hidden_or_unagreed(questions):
+    found = [beside(a, c, SIDE_SCORES, 3) for a, c in questions]
+    agreed, individual, gap = behaviour_beside(found, SIDE_SCORES)
+    if all(q.shown and q.agreed is not None for q in found):
+        answers = sum(q.people for q in found)
+        total = sum(SIDE_SCORES[k] * n for _, c in questions for k, n in c.items())
+        assert individual == Fraction(total, answers)
+        assert agreed == Fraction(sum(SIDE_SCORES[q.agreed] for q in found), len(found))
+        assert gap == agreed - individual
+    else:
+        assert (agreed, individual, gap) == (None, None, None)

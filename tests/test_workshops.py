@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from sixways.rounds.models import Invitation, Mode, Response
 from sixways.workshops import seats
@@ -298,3 +299,147 @@ def test_only_the_partnership_sees_the_live_screen_and_only_facilitators_the_con
     assert client.get(reverse("workshops:control-live", args=[collective.pk])).status_code == 404
     client.force_login(outsider)
     assert client.get(reverse("workshops:screen-live", args=[collective.pk])).status_code == 404
+
+
+def finish(client, running, collective, instrument, organisations) -> None:
+    """Six vote on 1.1 (three against), the room agrees Yes everywhere, the workshop ends
+    and the round closes."""
+    from sixways.rounds.models import Status as RoundStatus
+
+    devices = [phone(running, organisations[0]) for _ in range(K)] + [phone(running)]
+    open_question(client, collective, "1.1")
+    votes = ["no", "no", "not-always", "yes", "yes", "sometimes"][: K + 1]
+    for device, option in zip(devices, votes, strict=True):
+        cast(device, running, "1.1", option)
+    for question in instrument.questions.all():
+        agreed = Response.objects.filter(invitation__kind=Invitation.Kind.COLLECTIVE).first()
+        client.post(
+            reverse("workshops:agree", args=[collective.pk]),
+            {"question": question.key, "option": "yes", "version": agreed.version if agreed else 0},
+        )
+    client.post(reverse("workshops:end", args=[collective.pk]))
+    type(collective).objects.filter(pk=collective.pk).update(
+        status=RoundStatus.CLOSED, closed_at=timezone.now()
+    )
+
+
+def test_the_votes_are_kept_beside_the_agreed_answers_and_shown_with_the_gap(
+    client, running, collective, instrument, organisations
+):
+    finish(client, running, collective, instrument, organisations)
+    kept = Response.objects.filter(round=collective, state=Response.State.ALONGSIDE)
+    assert kept.count() == K + 1
+    assert kept.filter(organisation=organisations[0]).count() == K
+    agreed = Response.objects.get(invitation__kind=Invitation.Kind.COLLECTIVE)
+    assert agreed.state == Response.State.SUBMITTED
+
+    # The round's own results count the agreed answers only...
+    overview = client.get(reverse("results:round", args=[collective.pk])).content.decode()
+    assert "1 response sent" in overview
+    assert "1 agreed answer may hide disagreement" in overview
+    # ...and the votes are beside them.
+    page = client.get(reverse("results:layers", args=[collective.pk])).content.decode()
+    row = page[page.index('data-layers="1.1"') :]
+    row = row[: row.index("</tr>")]
+    assert "Yes" in row and "(may hide disagreement)" in row
+    masked = page[page.index('data-masked="1.1"') :]
+    assert "You agreed ‘Yes’; 3 of 6 said ‘Not always’ or ‘No’" in masked[: masked.index("</li>")]
+    # Questions nobody voted on show no individual answers.
+    other = page[page.index('data-layers="1.2"') :]
+    assert f"Fewer than {K} people answered: not shown" in other[: other.index("</tr>")]
+
+
+def test_agreed_answers_recorded_in_an_individual_round_sit_beside_peoples_own(
+    client, facilitator, partnership, instrument, organisations
+):
+    from sixways.rounds.fixtures import respond
+    from sixways.rounds.models import Status as RoundStatus
+    from tests.conftest import ALL_YES
+
+    round_ = make_round(partnership, instrument)  # individual
+    round_.organisations.set(organisations)
+    for pattern in ["111111", "111111", "011111", "322222", "322222"]:
+        respond(round_, organisations[0], pattern)
+    client.force_login(facilitator)
+    version = 0
+    for number in range(1, 7):
+        answers = {k: v for k, v in ALL_YES.items() if k.startswith(f"q{number}_")}
+        client.post(
+            reverse("rounds:agreed-behaviour", args=[round_.pk, number]),
+            {**answers, "version": version, "action": "continue"},
+        )
+        version += 1
+    client.post(reverse("rounds:agreed", args=[round_.pk]), {"version": version})
+    agreed = Response.objects.get(invitation__kind=Invitation.Kind.COLLECTIVE)
+    assert agreed.state == Response.State.ALONGSIDE  # beside people's answers, not among them
+    type(round_).objects.filter(pk=round_.pk).update(
+        status=RoundStatus.CLOSED, closed_at=timezone.now()
+    )
+
+    overview = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert "5 responses sent" in overview  # the agreed answers are not a sixth
+    page = client.get(reverse("results:layers", args=[round_.pk])).content.decode()
+    gap = page[page.index('data-behaviour-gap="1"') :]
+    # Agreed 3 everywhere; people's own average (1 + 1 + 0 + 3 + 3) / 5 = 1.6.
+    assert "Agreed score 3.00; people's own 1.60; gap +1.40" in gap[: gap.index("</p>")]
+    masked = page[page.index('id="masked-list"') :]
+    assert masked.count("data-masked=") == 24  # 3 of 5 below the middle, everywhere
+
+
+def test_every_download_has_the_agreed_answers_beside_peoples_own(
+    client, running, collective, instrument, organisations
+):
+    import csv
+    import io
+    import json
+
+    from openpyxl import load_workbook
+    from pptx import Presentation
+
+    from tests.test_results_cache import pdf_text
+
+    finish(client, running, collective, instrument, organisations)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(reverse("results:layers-csv", args=[collective.pk])).content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert len(rows) == 24 and rows[0]["format"] == "sixways-agreed-and-individual/1"
+    first = rows[0]
+    assert (first["question"], first["agreed"], first["individual_people"]) == ("1.1", "yes", "6")
+    assert (first["individual_no"], first["masked_dissent"], first["gap"]) == ("2", "yes", "1.5")
+    assert rows[1]["individual_people"] == "" and rows[1]["gap"] == ""  # nobody voted on 1.2
+
+    data = json.loads(client.get(reverse("results:json", args=[collective.pk])).content)
+    layers = data["agreed_and_individual"]
+    assert layers["masked_dissent"] == ["1.1"] and layers["individual_people"] == 6
+    q = layers["behaviours"][0]["questions"][0]
+    assert q["individual_answers"] == {"no": 2, "not-always": 1, "yes": 2, "sometimes": 1}
+
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("results:xlsx", args=[collective.pk])).content)
+    )
+    sheet = [list(r) for r in book["Agreed and individual"].values]
+    assert sheet[1][3:6] == ["1.1", "yes", 6]
+
+    deck = Presentation(
+        io.BytesIO(client.get(reverse("results:pptx", args=[collective.pk])).content)
+    )
+    text = " ".join(
+        shape.text_frame.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_text_frame
+    )
+    assert "Agreed answers that may hide disagreement: 1.1" in text
+
+    report = pdf_text(client.get(reverse("results:pdf", args=[collective.pk])).content)
+    assert "Agreed answers beside people's own" in report
+    assert "Agreed ‘Yes’; 3 of 6 said ‘Not always’ or ‘No’" in report
+
+    # A round with one layer has none of this.
+    assert client.get(reverse("results:layers", args=[running.round_id + 999])).status_code == 404

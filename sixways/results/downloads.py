@@ -40,6 +40,7 @@ from sixways.rounds.models import Round, RoundRetention, Status
 
 from . import pdf
 from .cache import figures_key, results_cache
+from .layers import layers_stamp, round_layers, wording
 from .models import KeptDownload
 from .presenters import key_points, round_charts
 from .queries import round_results
@@ -96,6 +97,8 @@ def report_context(results: RoundResults) -> dict:
         "key_points": key_points(results),
         "trend": partnership_trend(round_.partnership_id, until=round_),
         "plan": review.agreed_at(round_.pk),
+        "layers": round_layers(round_) if results.shows_figures else None,
+        **wording(results.options),
         "earlier_actions": review.agreed_at(results.previous.pk if results.previous else None),
         "generated_at": timezone.now(),
         "site_url": settings.SITE_URL,
@@ -106,7 +109,8 @@ def report_context(results: RoundResults) -> dict:
 def _build(results: RoundResults, kind: str) -> bytes:
     if kind == PDF:
         return pdf.report_pdf(None, report_context(results))
-    return workbook(results, key_points(results), review.plan(results.round.pk))
+    layers = round_layers(results.round) if results.shows_figures else None
+    return workbook(results, key_points(results), review.plan(results.round.pk), layers)
 
 
 def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
@@ -119,7 +123,8 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     # a file built while it ran at another address is built again. So are the partnership's
     # actions, which both files show.
     actions = review.stamp(round_.partnership_id)
-    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}"
+    alongside = layers_stamp(round_)
+    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}|{alongside}"
     built_from = hashlib.sha256(built_from.encode()).hexdigest()
     held = KeptDownload.objects.filter(round=round_, kind=kind, view=view).first()
     if (content := _read(held, built_from)) is not None:

@@ -29,12 +29,14 @@ from sixways.rounds.models import Answer, Comment, Response
 
 from . import privacy
 from .comments import all_comments
+from .layers import Layers
 from .queries import SUBMITTED, snapshot
 from .types import RoundResults
 
 RESPONSES_FORMAT = "sixways-responses/1"
 RESULTS_FORMAT = "sixways-results/2"  # 2: the action plan added
 ACTIONS_FORMAT = "sixways-actions/1"
+LAYERS_FORMAT = "sixways-agreed-and-individual/1"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -300,6 +302,94 @@ def _action(action: Action) -> dict:
     }
 
 
+# --- Agreed and individual answers side by side ------------------------------------------
+
+
+def layer_columns(options) -> list[str]:
+    return [
+        "format",
+        "round",
+        "behaviour",
+        "question",
+        "agreed",
+        "individual_people",
+        *(f"individual_{o.key}" for o in options),
+        "individual_mean",
+        "gap",
+        "masked_dissent",
+    ]
+
+
+def layer_records(results: RoundResults, layers: Layers | None) -> tuple[list[str], list[list]]:
+    """One row a question: the agreed answer, people's own answers where at least K answered
+    it (empty otherwise), and the gap (layers.round_layers)."""
+    header = layer_columns(results.options)
+    records = []
+    for b in layers.behaviours if layers else []:
+        for q in b.questions:
+            f = q.figures
+            records.append(
+                [
+                    LAYERS_FORMAT,
+                    results.round.title,
+                    b.section.key,
+                    q.question.key,
+                    f.agreed or "",
+                    f.people if f.shown else None,
+                    *((f.counts.get(o.key, 0) if f.shown else None) for o in results.options),
+                    number(f.mean),
+                    number(f.gap),
+                    "yes" if f.masked else "no",
+                ]
+            )
+    return header, records
+
+
+def layers_csv_bytes(results: RoundResults, layers: Layers | None) -> bytes:
+    header, records = layer_records(results, layers)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for record in records:
+        # Only the round's title is typed text; the rest are keys and numbers.
+        writer.writerow(
+            ["" if v is None else (neutralise(v) if i == 1 else v) for i, v in enumerate(record)]
+        )
+    return buffer.getvalue().encode()
+
+
+def _layers(layers: Layers | None) -> dict | None:
+    if layers is None:
+        return None
+    return {
+        "individual_people": layers.people,
+        "masked_dissent": [q.question.key for q in layers.masked],
+        "behaviours": [
+            {
+                "key": b.section.key,
+                "agreed_score": number(b.agreed),
+                "individual_mean": number(b.individual),
+                "gap": number(b.gap),
+                "questions": [
+                    {
+                        "key": q.question.key,
+                        "agreed": q.figures.agreed,
+                        "individual_shown": q.figures.shown,
+                        "individual_people": q.figures.people if q.figures.shown else None,
+                        "individual_answers": dict(q.figures.counts) if q.figures.shown else None,
+                        "individual_mean": number(q.figures.mean),
+                        "gap": number(q.figures.gap),
+                        "masked_dissent": q.figures.masked,
+                    }
+                    for q in b.questions
+                ],
+            }
+            for b in layers.behaviours
+        ],
+    }
+
+
 # --- Results as JSON ------------------------------------------------------------------------
 
 
@@ -342,6 +432,7 @@ def results_json(
     results: RoundResults,
     actions: list[Action] = (),
     earlier_actions: dict[str, list[Action]] | None = None,
+    layers: Layers | None = None,
 ) -> dict:
     """The round's results, its action plan (actions.review.plan) and, per behaviour, where
     the actions agreed at the previous round stand (actions.review.agreed_at)."""
@@ -384,9 +475,11 @@ def results_json(
         "sector_results": [],
         "self_partner_gap": None,
         "actions": [_action(a) for a in actions],
+        "agreed_and_individual": None,
     }
     if not results.shows_figures:
         return data
+    data["agreed_and_individual"] = _layers(layers)
     priority = {b.section.key: i for i, b in enumerate(results.priorities, start=1)}
     comments = all_comments(results)  # the pages show them a page at a time; this file, all
     for b in results.behaviours:
@@ -439,6 +532,8 @@ def results_json(
     return data
 
 
-def results_json_bytes(results: RoundResults, actions=(), earlier_actions=None) -> bytes:
-    data = results_json(results, actions, earlier_actions)
+def results_json_bytes(
+    results: RoundResults, actions=(), earlier_actions=None, layers=None
+) -> bytes:
+    data = results_json(results, actions, earlier_actions, layers)
     return json.dumps(data, ensure_ascii=False, indent=2).encode()

@@ -299,3 +299,61 @@ def _added(splits: Iterable[Mapping[str, int]], shape) -> dict[str, int]:
         for key, n in split.items():
             total[key] += n
     return total
+
+
+# --- Agreed and individual answers side by side ------------------------------------------
+
+# An agreed answer hides dissent when at least this share of people answered on the other
+# side of the scale (settings.MASKED_DISSENT_SHARE passes the setting in).
+MASKED_DISSENT_SHARE = Fraction(3, 10)
+
+
+@dataclass(frozen=True)
+class Beside:
+    """One question's agreed answer beside what people answered on their own."""
+
+    agreed: str | None  # the agreed answer's key, or None when none is recorded
+    counts: Mapping[str, int]  # each answer's count among individuals; empty when not shown
+    people: int  # how many individuals answered it
+    shown: bool  # at least K people answered it, so their answers may be shown
+    mean: Fraction | None  # individuals' mean score, when shown
+    gap: Fraction | None  # agreed score minus that mean, when both are there
+    dissent: int  # individuals on the other side of the scale from the agreed answer
+    masked: bool  # an agreed answer in the top half that hides dissent (MASKED_DISSENT_SHARE)
+
+
+def beside(
+    agreed: str | None,
+    counts: Mapping[str, int],
+    scores: Mapping[str, int],
+    k: int,
+    masked_share: Fraction = MASKED_DISSENT_SHARE,
+) -> Beside:
+    """An agreed answer and the individual answers to the same question. Individuals are shown
+    only from k people, as everywhere; below that nothing of theirs is given, not even the
+    mean, so nothing about fewer than k people can be read off."""
+    people = sum(counts.values())
+    if people < k:
+        return Beside(agreed, {}, people, False, None, None, 0, False)
+    individual = answer_mean(counts, scores)
+    gap = None if agreed is None else scores[agreed] - individual
+    midpoint = Fraction(max(scores.values()) + min(scores.values()), 2)
+    high = agreed is not None and scores[agreed] > midpoint
+    low_side = {key for key, score in scores.items() if score < midpoint}
+    high_side = {key for key, score in scores.items() if score > midpoint}
+    other_side = low_side if high else high_side
+    dissent = 0 if agreed is None else sum(counts.get(key, 0) for key in other_side)
+    masked = high and dissent > 0 and Fraction(dissent, people) >= masked_share
+    return Beside(agreed, dict(counts), people, True, individual, gap, dissent, masked)
+
+
+def behaviour_beside(questions: list[Beside], scores: Mapping[str, int]) -> tuple:
+    """A behaviour's agreed score beside its individuals' mean, and the gap: only when every
+    question has an agreed answer and shows its individuals, so that no hidden question's
+    figures can be worked out from the behaviour's and the others'."""
+    if not questions or any(q.agreed is None or not q.shown for q in questions):
+        return None, None, None
+    agreed = mean(scores[q.agreed] for q in questions)
+    total = sum((q.mean * q.people for q in questions), Fraction(0))
+    individual = total / sum(q.people for q in questions)
+    return agreed, individual, agreed - individual

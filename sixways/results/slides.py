@@ -202,8 +202,42 @@ def _actions_slide(prs, results, plan) -> None:
         )
 
 
+def _layers_slide(prs, layers) -> None:
+    """The agreed scores beside people's own, behaviour by behaviour, and how many agreed
+    answers may hide disagreement."""
+    slide = _title_slide(prs, "Agreed answers beside people's own")
+    rows = [["Behaviour", "Agreed", "People's own", "Gap"]]
+    for b in layers.behaviours:
+        if b.gap is None:
+            rows.append([f"{b.section.key}. {b.section.short_title}", "Not shown", "", ""])
+        else:
+            sign = "+" if b.gap > 0 else ""
+            rows.append(
+                [
+                    f"{b.section.key}. {b.section.short_title}",
+                    _score(b.agreed),
+                    _score(b.individual),
+                    f"{sign}{_score(b.gap)}",
+                ]
+            )
+    _table(slide, rows, Inches(1.3), [6.3, 2, 2, 2], font=14)
+    masked = ", ".join(q.question.key for q in layers.masked) or "none"
+    _text_box(
+        slide,
+        Inches(0.5),
+        Inches(5.0),
+        WIDE - Inches(1),
+        Inches(1.6),
+        [
+            f"{plural(layers.people, 'person', 'people')} answered on their own. Agreed answers "
+            f"that may hide disagreement: {masked}.",
+        ],
+        16,
+    )
+
+
 def summary_slides(
-    results: RoundResults, key_points: list[str], trend: Trend | None, plan=None
+    results: RoundResults, key_points: list[str], trend: Trend | None, plan=None, layers=None
 ) -> bytes:
     """The summary deck; `plan` is the actions agreed at the round, by behaviour key
     (actions.review.agreed_at), given a slide of their own when there are any."""
@@ -345,11 +379,15 @@ def summary_slides(
             14,
         )
 
-    # 7. The action plan, when the round has one
+    # 7. Agreed answers beside people's own, when the round has both
+    if layers is not None:
+        _layers_slide(prs, layers)
+
+    # 8. The action plan, when the round has one
     if plan:
         _actions_slide(prs, results, plan)
 
-    # 8. Trend (native line chart), when there is more than one round
+    # 9. Trend (native line chart), when there is more than one round
     if trend and len(trend.rounds) > 1:
         slide = _title_slide(prs, "Trend across rounds")
         data = CategoryChartData(number_format="0.00")

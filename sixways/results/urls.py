@@ -21,6 +21,7 @@ urlpatterns = [
         views.comments,
         name="comments",
     ),
+    path("rounds/<int:round_id>/results/agreed-and-individual/", views.layers, name="layers"),
     path("partnerships/<int:partnership_id>/trend/", views.trend, name="trend"),
     # Downloads. The addresses are documented in docs/exports.md: keep them stable.
     path("rounds/<int:round_id>/board-report.pdf", views.report_pdf, name="pdf"),
@@ -29,4 +30,9 @@ urlpatterns = [
     path("rounds/<int:round_id>/responses.csv", views.responses_csv, name="csv"),
     path("rounds/<int:round_id>/results.json", views.results_json, name="json"),
     path("rounds/<int:round_id>/actions.csv", views.actions_csv, name="actions-csv"),
+    path(
+        "rounds/<int:round_id>/agreed-and-individual.csv",
+        views.layers_csv,
+        name="layers-csv",
+    ),
 ]

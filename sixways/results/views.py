@@ -15,6 +15,7 @@ from sixways.rounds.models import Round
 
 from . import downloads, exports, slides
 from .comments import COMMENTS_PER_PAGE, comment_page
+from .layers import round_layers, wording
 from .presenters import key_points, round_charts, trend_charts
 from .queries import round_results
 from .trend import partnership_trend
@@ -47,6 +48,29 @@ def round_overview(request: HttpRequest, round_id: int) -> HttpResponse:
             "results": results,
             "charts": round_charts(results),
             "key_points": key_points(results),
+            "layers": round_layers(round_) if results.shows_figures else None,
+        },
+    )
+
+
+@require_safe
+@login_required
+def layers(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The agreed answers beside people's own, question by question, those that hide dissent
+    first: for a round with both layers (a workshop, or agreed answers recorded in an
+    individual round)."""
+    round_, results = _results(request, round_id)
+    found = round_layers(round_) if results.shows_figures else None
+    if found is None:
+        raise Http404("This round has one layer of answers")
+    return render(
+        request,
+        "results/layers.jinja",
+        {
+            "round": round_,
+            "results": results,
+            "layers": found,
+            **wording(results.options),
         },
     )
 
@@ -164,7 +188,8 @@ def summary_pptx(request: HttpRequest, round_id: int) -> HttpResponse:
     round_, results = _results(request, round_id)
     trend_data = partnership_trend(round_.partnership_id, until=round_)
     plan = review.agreed_at(round_.pk)
-    content = slides.summary_slides(results, key_points(results), trend_data, plan)
+    found = round_layers(round_) if results.shows_figures else None
+    content = slides.summary_slides(results, key_points(results), trend_data, plan, found)
     return _attachment(content, PPTX, _filename(round_, "summary.pptx"))
 
 
@@ -222,8 +247,23 @@ def responses_csv(request: HttpRequest, round_id: int) -> HttpResponse:
 def results_json(request: HttpRequest, round_id: int) -> HttpResponse:
     round_, results = _results(request, round_id)
     earlier = review.agreed_at(results.previous.pk if results.previous else None)
-    content = exports.results_json_bytes(results, review.plan(round_.pk), earlier)
+    found = round_layers(round_) if results.shows_figures else None
+    content = exports.results_json_bytes(results, review.plan(round_.pk), earlier, found)
     return HttpResponse(content, content_type="application/json")
+
+
+@require_safe
+@login_required
+def layers_csv(request: HttpRequest, round_id: int) -> HttpResponse:
+    """The agreed answers beside people's own, one row a question, for a round with both."""
+    round_, results = _results(request, round_id)
+    found = round_layers(round_) if results.shows_figures else None
+    if found is None:
+        raise Http404("This round has one layer of answers")
+    content = exports.layers_csv_bytes(results, found)
+    return _attachment(
+        content, "text/csv; charset=utf-8", _filename(round_, "agreed-and-individual.csv")
+    )
 
 
 @require_safe

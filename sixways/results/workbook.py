@@ -12,6 +12,7 @@ from sixways.actions.models import Action
 from .exports import (
     TYPED_ACTION_COLUMNS,
     action_records,
+    layer_records,
     neutralise,
     response_records,
     typed_columns,
@@ -19,7 +20,9 @@ from .exports import (
 from .types import RoundResults
 
 
-def workbook(results: RoundResults, key_points: list[str], actions: list[Action]) -> bytes:
+def workbook(
+    results: RoundResults, key_points: list[str], actions: list[Action], layers=None
+) -> bytes:
     """A Summary sheet, a Results sheet, Actions and, for those who may see them, Responses.
 
     Text goes in with write_string, never write(), so nothing typed can become a formula,
@@ -98,6 +101,8 @@ def workbook(results: RoundResults, key_points: list[str], actions: list[Action]
             book, "Sectors", results, results.sector_results, text, num, bold, score, whole
         )
     _actions_sheet(book, results, actions, text, bold)
+    if layers is not None:
+        _layers_sheet(book, results, layers, text, num, bold, score, whole)
     if (
         results.shows_figures
         and results.viewer.may_download_responses
@@ -228,4 +233,23 @@ def _actions_sheet(book, results, actions, text, bold) -> None:
             elif value:
                 sheet.write_string(r, col, value)
     sheet.set_column(6, 7, 40)
+    sheet.freeze_panes(1, 0)
+
+
+def _layers_sheet(book, results, layers, text, num, bold, score, whole) -> None:
+    """The agreed answers beside people's own, in the CSV's layout (exports.layer_records)."""
+    sheet = book.add_worksheet("Agreed and individual")
+    header, records = layer_records(results, layers)
+    for col, name in enumerate(header):
+        text(sheet, 0, col, name, bold)
+    for r, record in enumerate(records, start=1):
+        for col, value in enumerate(record):
+            if isinstance(value, int):
+                num(sheet, r, col, value, whole)
+            elif isinstance(value, float):
+                num(sheet, r, col, value, score)
+            elif value is None:
+                sheet.write_blank(r, col, None)
+            else:
+                text(sheet, r, col, value)
     sheet.freeze_panes(1, 0)

@@ -1,4 +1,5 @@
-"""The collective round's agreed response: the one response facilitators write together.
+"""A round's agreed response: the one response facilitators write together. It is a collective
+round's own answers, and in any other round a second layer kept beside people's answers.
 
 It is made the first time a facilitator opens it (`agreed_response`) and saved whole each time
 (`save_agreed`). A version number catches two facilitators saving at once (`Conflict`), and
@@ -12,7 +13,7 @@ from django.utils import timezone
 from sixways.instruments.models import Option, Question, Section
 
 from .answering import RoundClosed
-from .models import Answer, Comment, Invitation, Response, Round
+from .models import Answer, Comment, Invitation, Mode, Response, Round
 from .tally import rebuild_tally
 
 
@@ -38,6 +39,13 @@ def agreed_response(round_: Round) -> Response:
         invitation=invitation, defaults={"round": round_, "organisation": None}
     )
     return response
+
+
+def agreed_state(round_: Round) -> str:
+    """A collective round's agreed answers are its own; in any other round they are kept
+    alongside people's answers, shown beside them and counted in nothing else
+    (docs/adr/0013)."""
+    return Response.State.SUBMITTED if round_.mode == Mode.COLLECTIVE else Response.State.ALONGSIDE
 
 
 def save_agreed(
@@ -75,7 +83,7 @@ def save_agreed(
                 Comment.objects.filter(response=fresh, section=section).delete()
         missing = []
         changes = {"version": models.F("version") + 1, "updated_at": timezone.now()}
-        if agree and not fresh.submitted:
+        if agree and fresh.state == Response.State.DRAFT:
             answered = set(fresh.answers.values_list("question_id", flat=True))
             missing = [
                 q
@@ -83,9 +91,9 @@ def save_agreed(
                 if q.pk not in answered
             ]
             if not missing:
-                changes.update(state=Response.State.SUBMITTED, submitted_at=changes["updated_at"])
+                changes.update(state=agreed_state(round_), submitted_at=changes["updated_at"])
         Response.objects.filter(pk=fresh.pk).update(**changes)
-        if fresh.submitted or "state" in changes:
+        if round_.mode == Mode.COLLECTIVE and (fresh.submitted or "state" in changes):
             # An agreed response can still be edited: count its round again (one response).
             rebuild_tally(round_)
     response.refresh_from_db()

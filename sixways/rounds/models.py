@@ -232,6 +232,9 @@ class Invitation(models.Model):
         ORGANISATIONAL = "organisational", "Organisation's link"
         # Collective mode: the partnership's agreed response, entered by a facilitator.
         COLLECTIVE = "collective", "Agreed response"
+        # A workshop seat's votes, kept beside a collective round's agreed answers. Its token
+        # is never shown, and never opens the questions.
+        WORKSHOP = "workshop", "Workshop votes"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey(
@@ -312,6 +315,11 @@ class Response(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
         SUBMITTED = "submitted", "Submitted"
+        # The round's other layer of answers, kept beside its own (docs/adr/0013): each
+        # person's workshop votes in a collective round, or the agreed answers recorded in an
+        # individual round. Never counted in the round's results, tally or downloads, which
+        # read SUBMITTED only; shown beside them, where group sizes allow.
+        ALONGSIDE = "alongside", "Kept alongside the round's own answers"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="responses")
     # One response per link, enforced by the database: the link is required and unique.
@@ -332,7 +340,7 @@ class Response(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(state="draft", submitted_at__isnull=True)
-                    | models.Q(state="submitted", submitted_at__isnull=False)
+                    | models.Q(state__in=["submitted", "alongside"], submitted_at__isnull=False)
                 ),
                 name="response_submitted_has_time",
             )

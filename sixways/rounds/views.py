@@ -55,7 +55,7 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
     if (
         invitation is None
         or invitation.round.status == Status.DRAFT
-        or invitation.kind == Invitation.Kind.COLLECTIVE
+        or invitation.kind in (Invitation.Kind.COLLECTIVE, Invitation.Kind.WORKSHOP)
     ):
         return _link_not_valid(request)
     round_ = invitation.round

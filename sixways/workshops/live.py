@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from sixways.instruments.models import Option, Question, Section
 from sixways.rounds.agreed import agreed_response, save_agreed
-from sixways.rounds.models import Mode, Round
+from sixways.rounds.models import Answer, Invitation, Mode, Response, Round
 
 from .models import Item, Seat, Vote, Workshop, new_code
 
@@ -215,6 +215,11 @@ def most_divided_first(questions: list[Question], counts: dict[int, Counter], op
     return sorted(questions, key=lambda q: (-variance(q), q.section.position, q.position))
 
 
+def agreed_version(round_: Round) -> int:
+    """The version of the round's agreed answers now, to save against."""
+    return agreed_response(round_).version
+
+
 def agree(workshop: Workshop, question: Question, option: Option, version: int) -> None:
     """Record the room's agreed answer to one question (rounds.agreed.Conflict if someone else
     saved the agreed answers since `version` was shown)."""
@@ -234,10 +239,13 @@ def comment(workshop: Workshop, section: Section, text: str, version: int) -> No
 
 
 def end(workshop: Workshop) -> list[Question]:
-    """End the workshop. Its agreed answers are marked as agreed when every question has one;
-    otherwise the questions still without one are returned, for the agreed answers page."""
+    """End the workshop. Each seat's votes are kept as its own response beside the round's
+    agreed answers (`keep_votes`), and the agreed answers are marked as agreed when every
+    question has one; otherwise the questions still without one are returned, for the agreed
+    answers page."""
     with transaction.atomic():
         fresh = _locked(workshop)
+        keep_votes(fresh)
         _bump(
             fresh,
             step=True,
@@ -249,3 +257,34 @@ def end(workshop: Workshop) -> list[Question]:
     workshop.refresh_from_db()
     response = agreed_response(workshop.round)
     return save_agreed(response, response.version, {}, {}, agree=True)
+
+
+def keep_votes(workshop: Workshop) -> int:
+    """Turn each seat's votes into a response of the round, kept alongside its agreed answers
+    (Response.State.ALONGSIDE, docs/adr/0013): by organisation where the seat gave one.
+
+    A seat counts with the questions it voted on, however few, so that the spread beside each
+    agreed answer is everyone who voted on it; a vote cast after the answers were shown is
+    left out, as it was from the spread, having been cast knowing the room's. Returns how
+    many responses were kept. Called once, as the workshop ends."""
+    votes: dict[int, list[Vote]] = {}
+    for vote in Vote.objects.filter(seat__workshop=workshop, after_reveal=False).order_by("id"):
+        votes.setdefault(vote.seat_id, []).append(vote)
+    seats = Seat.objects.filter(pk__in=votes).order_by("pk")
+    now = timezone.now()
+    for seat in seats:
+        invitation, _ = Invitation.issue(
+            workshop.round, seat.organisation, kind=Invitation.Kind.WORKSHOP
+        )
+        response = Response.objects.create(
+            round=workshop.round,
+            invitation=invitation,
+            organisation=seat.organisation,
+            state=Response.State.ALONGSIDE,
+            submitted_at=now,
+        )
+        Answer.objects.bulk_create(
+            Answer(response=response, question_id=v.question_id, option_id=v.option_id)
+            for v in votes[seat.pk]
+        )
+    return len(votes)

@@ -118,7 +118,7 @@ class Seat(models.Model):
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    secret = models.CharField(max_length=32, default=secrets.token_urlsafe)
+    secret = models.CharField(max_length=64, default=secrets.token_urlsafe)
     joined_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -21,14 +21,12 @@ from sixways.instruments.shape import shapes
 from ..agreed import Conflict, agreed_response, save_agreed
 from ..answering import RoundClosed
 from ..forms import AgreedForm, comment_field_name, question_field_name
-from ..models import Invitation, Mode, Response, Round, Status
+from ..models import Invitation, Response, Round, Status
 from . import round_for, wrong_status
 
 
 def _agreed_round(request: HttpRequest, round_id: int) -> Round | HttpResponse:
     round_ = round_for(request, round_id, change=True)
-    if round_.mode != Mode.COLLECTIVE:
-        return wrong_status(request, round_, "Only a collective round has agreed answers.")
     if round_.current_status != Status.OPEN:
         return wrong_status(
             request, round_, "Agreed answers can only be recorded while the round is open."

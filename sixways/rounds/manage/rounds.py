@@ -123,7 +123,9 @@ def progress(round_: Round, viewer: Viewer) -> dict:
     )
     responses = {
         row["organisation"]: row
+        # The round's own answers: not the other layer kept alongside them.
         for row in Response.objects.filter(round=round_)
+        .exclude(state=Response.State.ALONGSIDE)
         .values("organisation")
         .annotate(started=Count("id"), sent=Count("id", filter=Q(state=Response.State.SUBMITTED)))
     }

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from sixways.actions import demo as actions_demo
 from sixways.rounds import demo
+from sixways.workshops import demo as workshops_demo
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, allow_production=False, **options):
         if not settings.DEBUG and not allow_production:
             raise CommandError("Demo data is for development: set DEBUG=1, or --allow-production")
-        actions_demo.create_demo()
+        workshops_demo.create_demo()
         link = settings.SITE_URL + reverse("rounds:start", args=[demo.participant_token()])
         self.stdout.write(
             "\n"
