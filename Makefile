@@ -8,7 +8,7 @@ VENV := .venv/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run install test test-fast coverage lint format browser-deps worker clean bench
+.PHONY: run install test test-fast coverage lint format browser-deps worker clean bench bench-workshops
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -65,6 +65,14 @@ bench: install
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(VENV)/python bench/run.py $(BENCH_ARGS)
+
+# Workshops: 100 rooms of 30 phones polling, 40 phones voting at once, memory over 10 minutes
+# (docs/performance.md). About 25 minutes; BENCH_ARGS="--minutes 1 --databases sqlite" is quick.
+bench-workshops: install
+	@command -v wrk >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
+	$(VENV)/python bench/workshops.py $(BENCH_ARGS)
 
 worker: install
 	DEBUG=1 $(VENV)/python manage.py db_worker

@@ -4,7 +4,8 @@ Started by bench/harness.py's Controller with the run's database in its environm
 one JSON command per line on stdin and answers one JSON line on stdout, so one start-up serves a
 whole run. It uses the ORM and the app's own models, the same way the app does.
 
-Commands: migrate, prepare, audit, close, session, urls, counts, workshop.
+Commands: migrate, prepare, audit, close, session, urls, counts, workshop, workshops,
+votes.
 """
 
 import datetime
@@ -273,6 +274,49 @@ def workshop(round: int) -> dict:
     }
 
 
+@transaction.atomic
+def workshops(count: int, seats: int) -> dict:
+    """`count` running workshops in collective rounds, each with question 1.1 open and `seats`
+    phones seated: the phones' live addresses, signed seat cookies and current ETags, and
+    the facilitator-free way to cast votes (`vote_form`)."""
+    from django.core import signing
+
+    from sixways.workshops import live as workshop_live
+    from sixways.workshops import seats as workshop_seats
+    from sixways.workshops.models import Seat, Workshop
+    from sixways.workshops.showing import etag
+
+    signer = signing.get_cookie_signer(salt=workshop_seats.COOKIE + workshop_seats.SALT)
+    question = Question.objects.get(instrument=current(), key="1.1")
+    phones, rounds = [], []
+    for n in range(count):
+        prepared = prepare(invitations=0, title=f"Workshop {n}", mode=Mode.COLLECTIVE)
+        round_ = Round.objects.get(pk=prepared["round"])
+        rounds.append(round_.pk)
+        workshop = workshop_live.start(round_, None, Workshop.Pace.QUESTION, open_actions=False)
+        workshop_live.open_item(workshop, question.section, question)
+        made = Seat.objects.bulk_create(Seat(workshop=workshop) for _ in range(seats))
+        workshop.refresh_from_db()
+        for seat in made:
+            phones.append(
+                {
+                    "code": workshop.code,
+                    "cookie": f"{workshop_seats.COOKIE}={signer.sign(f'{seat.pk}.{seat.secret}')}",
+                    "etag": etag("room", workshop.pk, workshop.step),
+                }
+            )
+    return {"phones": phones, "rounds": rounds, "field": "q1_1"}
+
+
+def votes(rounds: list[int]) -> dict:
+    """Votes held per workshop, and any seat with more than one vote on a question."""
+    from sixways.workshops.models import Vote
+
+    held = Vote.objects.filter(seat__workshop__round_id__in=rounds)
+    doubled = held.values("seat", "question").annotate(n=Count("id")).filter(n__gt=1).count()
+    return {"votes": held.count(), "doubled": doubled}
+
+
 def counts() -> dict:
     return {
         "partnerships": Partnership.objects.count(),
@@ -294,6 +338,8 @@ COMMANDS = {
     "urls": urls,
     "counts": counts,
     "workshop": workshop,
+    "workshops": workshops,
+    "votes": votes,
 }
 
 

@@ -279,22 +279,14 @@ def test_the_tally_always_equals_a_fresh_count(partnership, instrument, organisa
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """A server and controller of their own, as tests/test_resilience.py makes them."""
+def served(database, control, directory):
+    """A server of its own on the module's private database (tests/conftest.py), served as
+    tests/test_resilience.py serves it."""
+    from bench.harness import Server
     from tests import test_resilience as resilience
 
-    directory = tmp_path_factory.mktemp("tally")
-    database = resilience.Database.like(
-        resilience.DATABASE_URL, directory, f"sixways_tally_{os.getpid()}"
-    )
-    database.create()
-    try:
-        with resilience.Controller(database, log=directory / "controller.log") as control:
-            control("migrate")
-            with resilience.Server(database, directory, **resilience.SERVING) as server:
-                yield server, control
-    finally:
-        database.drop()
+    with Server(database, directory, **resilience.SERVING) as server:
+        yield server, control
 
 
 def test_fifty_people_sending_at_once_are_each_counted_once(served):
