@@ -279,14 +279,13 @@ def workshops(count: int, seats: int) -> dict:
     """`count` running workshops in collective rounds, each with question 1.1 open and `seats`
     phones seated: the phones' live addresses, signed seat cookies and current ETags, and
     the facilitator-free way to cast votes (`vote_form`)."""
-    from django.core import signing
+    from django.http import HttpResponse
 
     from sixways.workshops import live as workshop_live
     from sixways.workshops import seats as workshop_seats
     from sixways.workshops.models import Seat, Workshop
     from sixways.workshops.showing import etag
 
-    signer = signing.get_cookie_signer(salt=workshop_seats.COOKIE + workshop_seats.SALT)
     question = Question.objects.get(instrument=current(), key="1.1")
     phones, rounds = [], []
     for n in range(count):
@@ -298,10 +297,13 @@ def workshops(count: int, seats: int) -> dict:
         made = Seat.objects.bulk_create(Seat(workshop=workshop) for _ in range(seats))
         workshop.refresh_from_db()
         for seat in made:
+            reply = HttpResponse()
+            workshop_seats.give(reply, seat)  # the cookie exactly as the seat page gives it
+            value = reply.cookies[workshop_seats.COOKIE].value
             phones.append(
                 {
                     "code": workshop.code,
-                    "cookie": f"{workshop_seats.COOKIE}={signer.sign(f'{seat.pk}.{seat.secret}')}",
+                    "cookie": f"{workshop_seats.COOKIE}={value}",
                     "etag": etag("room", workshop.pk, workshop.step),
                 }
             )

@@ -157,6 +157,7 @@ def test_tokens_never_reach_the_log(link):
         ("django.request", "Not Found: %s", f"/p/{link}/"),
         ("django.server", '"GET %s HTTP/1.1" 200 5', f"/accounts/invitation/{link}/"),
         ("sixways", f"Opened /p/{link}/", None),
+        ("django.request", "Not Found: %s", f"/w/{link}/room/"),  # a workshop's join code
     ]:
         record = logging.LogRecord(
             name, logging.WARNING, "", 0, message, (arg,) if arg else (), None
@@ -164,6 +165,7 @@ def test_tokens_never_reach_the_log(link):
         assert handler.filter(record)
         lines.append(record.getMessage())
     assert lines[0] == "Not Found: /p/[hidden]/"
+    assert lines[3] == "Not Found: /w/[hidden]/room/"
     assert all(link not in line for line in lines)
 
 

@@ -71,6 +71,7 @@ def test_people_join_with_the_code_and_an_organisation_if_they_like(client, runn
     )
 
     wrong = Client().post(reverse("workshops:join"), {"code": "QQQQQQ"})
+    assert wrong.status_code == 404  # counted by the brake on guessing
     assert "There is no workshop running with that code" in wrong.content.decode()
     assert Client().get(reverse("workshops:seat", args=["QQQQQQ"])).status_code == 404
 
@@ -492,3 +493,14 @@ def test_in_an_individual_round_whole_votes_are_answers_and_own_links_count_as_t
     # One question agreed of 24: the agreed answers wait, as a draft, to be finished.
     agreed = Response.objects.get(invitation__kind=Invitation.Kind.COLLECTIVE)
     assert agreed.state == Response.State.DRAFT and agreed.answers.count() == 1
+
+
+def test_guessing_codes_is_slowed_like_guessing_links(client, running, settings):
+    settings.PARTICIPANT_LINK_FAILURES = "3/h"
+    guesser = Client()
+    answers = [
+        guesser.post(reverse("workshops:join"), {"code": f"QQQQQ{c}"}).status_code for c in "ACDEF"
+    ]
+    assert answers[:3] == [404, 404, 404] and answers[3:] == [429, 429]
+    # The right code still works from the same address.
+    assert guesser.post(reverse("workshops:join"), {"code": running.code}).status_code == 302

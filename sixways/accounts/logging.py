@@ -1,10 +1,12 @@
-"""Keep secrets in URLs out of the logs: participant link tokens, invitation tokens and
-password reset keys are replaced before any handler writes a line."""
+"""Keep secrets in URLs out of the logs: participant link tokens, invitation tokens, password
+reset keys and running workshops' join codes are replaced before any handler writes a line."""
 
 import logging
 import re
 
-SECRET_IN_PATH = re.compile(r"(/p/|/accounts/invitation/|/accounts/password/reset/key/)[^/\s\"']+")
+SECRET_IN_PATH = re.compile(
+    r"(/p/|/w/|/accounts/invitation/|/accounts/password/reset/key/)[^/\s\"']+"
+)
 
 
 def redact(value):

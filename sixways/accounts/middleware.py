@@ -74,6 +74,7 @@ def client_ip(request) -> str:
 GUARDED_LINKS = {
     "rounds:start": "participant link",
     "accounts:invitation": "role invitation link",
+    "workshops:join": "workshop code",
     "workshops:seat": "workshop code",
 }
 

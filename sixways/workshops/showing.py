@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from sixways.results.charts import stacked_bars
 
 from . import live
-from .models import Workshop
+from .models import Workshop, normalise_code
 
 
 def now_showing(workshop: Workshop, shape) -> dict:
@@ -41,6 +41,17 @@ def now_showing(workshop: Workshop, shape) -> dict:
 
 def etag(kind: str, workshop_id: int, number: int) -> str:
     return f'"{kind}-{workshop_id}-{number}"'
+
+
+def room_etag(code: str) -> tuple[str, int] | None:
+    """A phone's live ETag for the workshop with this code, and the workshop's id: one row."""
+    row = (
+        Workshop.objects.filter(code=normalise_code(code))
+        .order_by("-started_at")
+        .values_list("pk", "step")
+        .first()
+    )
+    return None if row is None else (etag("room", *row), row[0])
 
 
 def unchanged(request: HttpRequest, tag: str) -> HttpResponse | None:

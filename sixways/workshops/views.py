@@ -17,7 +17,7 @@ from sixways.rounds.models import Invitation, Mode, Response
 from . import live, seats
 from .forms import CodeForm, SeatForm, VoteForm
 from .models import Seat, Vote, Workshop, normalise_code
-from .showing import announcement, etag, live_reply, now_showing, unchanged
+from .showing import announcement, etag, live_reply, now_showing, room_etag, unchanged
 
 Stage = Workshop.Stage
 
@@ -66,6 +66,9 @@ def join(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code", "There is no workshop running with that code. Check it on the screen"
         )
+        # A wrong code answers 404, so the brake on guessing links counts it (as it counts
+        # wrong participant links): codes are short, and only a running one works.
+        return form_page(request, "workshops/join.jinja", {"form": form}, form, status=404)
     return form_page(request, "workshops/join.jinja", {"form": form}, form)
 
 
@@ -174,20 +177,15 @@ def _room_page(request, workshop, holder, form=None) -> HttpResponse:
 def room_live(request: HttpRequest, code: str) -> HttpResponse:
     """The changing part of a phone's page, for app.js: 304 from one row while nothing the
     phones show has changed (a vote elsewhere in the room changes nothing here)."""
-    row = (
-        Workshop.objects.filter(code=normalise_code(code))
-        .order_by("-started_at")
-        .values_list("pk", "step")
-        .first()
-    )
-    if row is None:
+    found = room_etag(code)
+    if found is None:
         raise Http404("No workshop with this code")
-    tag = etag("room", *row)
+    tag, workshop_id = found
     if (reply := unchanged(request, tag)) is not None:
-        return reply
+        return reply  # answered earlier by middleware.answer_unchanged_polls, as a rule
     workshop = Workshop.objects.select_related(
         "round__partnership", "round__instrument", "section", "question"
-    ).get(pk=row[0])
+    ).get(pk=workshop_id)
     holder = seats.seat_for(request, workshop)
     if workshop.stage == Stage.ENDED or holder is None:
         reply = render(
