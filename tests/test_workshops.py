@@ -205,18 +205,20 @@ def test_a_forged_or_borrowed_seat_cookie_seats_nobody(
     assert not Vote.objects.exists()
 
 
-def test_a_workshop_runs_in_an_open_collective_or_individual_round(
-    client, facilitator, partnership, instrument
+def test_a_workshop_runs_only_in_an_open_collective_round(
+    client, facilitator, partnership, instrument, open_round
 ):
     client.force_login(facilitator)
     organisational = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Org")
-    url = reverse("workshops:control", args=[organisational.pk])
-    assert "runs in a collective or an individual round" in client.get(url).content.decode()
-    client.post(url, {"pace": "question"})
     closed = make_round(partnership, instrument, mode=Mode.COLLECTIVE, status="closed")
-    url = reverse("workshops:control", args=[closed.pk])
-    assert "only run while its round is open" in client.get(url).content.decode()
-    client.post(url, {"pace": "question"})
+    for round_, reason in [
+        (open_round, "runs in a collective round"),  # individual: see docs/adr/0013
+        (organisational, "runs in a collective round"),
+        (closed, "only run while its round is open"),
+    ]:
+        url = reverse("workshops:control", args=[round_.pk])
+        assert reason in client.get(url).content.decode()
+        client.post(url, {"pace": "question"})
     assert not Workshop.objects.exists()
 
 
@@ -451,48 +453,6 @@ def test_every_download_has_the_agreed_answers_beside_peoples_own(
 
     # A round with one layer has none of this.
     assert client.get(reverse("results:layers", args=[running.round_id + 999])).status_code == 404
-
-
-def test_in_an_individual_round_whole_votes_are_answers_and_own_links_count_as_their_owner(
-    client, facilitator, open_round, organisations, link, instrument
-):
-    """Someone whose own link is on their phone votes as themselves; a seat that voted on
-    every question is a sent response like any other; one that voted on some is kept
-    alongside."""
-    open_round.organisations.set(organisations)
-    client.force_login(facilitator)
-    client.post(reverse("workshops:control", args=[open_round.pk]), {"pace": "section"})
-    workshop = Workshop.objects.get()
-    own = Client()
-    own.post(reverse("rounds:start", args=[link]))  # their own link, opened on this phone
-    page = own.get(reverse("workshops:seat", args=[workshop.code])).content.decode()
-    assert "you join as yourself, from Eastvale Council" in page
-    own.post(reverse("workshops:seat", args=[workshop.code]))
-    devices = [own] + [phone(workshop, organisations[1]) for _ in range(K)]
-    partial = phone(workshop)
-    for section in instrument.sections.order_by("position"):
-        client.post(reverse("workshops:open", args=[open_round.pk]), {"item": section.key})
-        for device in devices + ([partial] if section.key == "1" else []):
-            device.post(
-                reverse("workshops:vote", args=[workshop.code]),
-                {"q" + q.key.replace(".", "_"): "sometimes" for q in section.questions.all()},
-            )
-    client.post(
-        reverse("workshops:agree", args=[open_round.pk]),
-        {"question": "1.1", "option": "yes", "version": 0},
-    )
-    client.post(reverse("workshops:end", args=[open_round.pk]))
-
-    sent = Response.objects.filter(round=open_round, state=Response.State.SUBMITTED)
-    assert sent.count() == K + 1
-    mine = Response.objects.get(invitation__kind=Invitation.Kind.PERSONAL)
-    assert mine.state == Response.State.SUBMITTED and mine.answers.count() == 24
-    alongside = Response.objects.filter(round=open_round, state=Response.State.ALONGSIDE)
-    assert list(alongside.values_list("invitation__kind", flat=True)) == ["workshop"]
-    assert alongside.get().answers.count() == 4
-    # One question agreed of 24: the agreed answers wait, as a draft, to be finished.
-    agreed = Response.objects.get(invitation__kind=Invitation.Kind.COLLECTIVE)
-    assert agreed.state == Response.State.DRAFT and agreed.answers.count() == 1
 
 
 def test_guessing_codes_is_slowed_like_guessing_links(client, running, settings):

@@ -82,24 +82,7 @@ def _counts(round_: Round) -> tuple[dict[int, str], dict[int, dict[str, int]], i
             .annotate(n=Sum("count"))
         ):
             individual[question][option] = n
-        # And a workshop's seats that voted on only some questions, kept alongside.
-        for question, option, n in (
-            Answer.objects.filter(
-                response__round=round_,
-                response__state=Response.State.ALONGSIDE,
-                response__invitation__kind=Invitation.Kind.WORKSHOP,
-            )
-            .values_list("question_id", "option__key")
-            .annotate(n=Count("id"))
-        ):
-            individual[question][option] = individual[question].get(option, 0) + n
-        people = (
-            Response.objects.filter(
-                round=round_, state__in=[Response.State.SUBMITTED, Response.State.ALONGSIDE]
-            )
-            .exclude(invitation__kind=Invitation.Kind.COLLECTIVE)
-            .count()
-        )
+        people = Response.objects.filter(round=round_, state=Response.State.SUBMITTED).count()
     return agreed, individual, people
 
 

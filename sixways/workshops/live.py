@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from sixways.instruments.models import Option, Question, Section
 from sixways.rounds.agreed import agreed_response, save_agreed
-from sixways.rounds.answering import submit
 from sixways.rounds.models import Answer, Invitation, Mode, Response, Round
 
 from .models import Item, Seat, Vote, Workshop, new_code
@@ -43,10 +42,12 @@ class TooFewVoted(NotNow):
 
 def may_run(round_: Round) -> str | None:
     """Why a workshop cannot be run for this round, or None when it can."""
-    if round_.mode == Mode.ORGANISATIONAL:
+    if round_.mode != Mode.COLLECTIVE:
+        # In a round where people answer for themselves, the room's spread, once shown, could
+        # be taken from the round's results to leave the answers of the few who answered
+        # online (docs/adr/0013): so a workshop runs in a collective round.
         return (
-            "In this round each organisation sends one response, so a workshop, where people "
-            "vote for themselves, runs in a collective or an individual round."
+            "A workshop records a partnership's agreed answers, so it runs in a collective round."
         )
     if not round_.accepting_answers:
         return "A workshop can only run while its round is open."
@@ -266,57 +267,30 @@ def end(workshop: Workshop) -> list[Question]:
 
 
 def keep_votes(workshop: Workshop) -> int:
-    """Keep each seat's votes as a response of the round (docs/adr/0013), by organisation where
-    the seat gave one. A vote cast after the answers were shown is left out, as it was from the
-    spread: it was cast knowing the room's.
+    """Keep each seat's votes as a response of the round, alongside its agreed answers
+    (Response.State.ALONGSIDE, docs/adr/0013), by organisation where the seat gave one.
 
-    In a collective round the agreed answers are the round's own, and every seat's votes are
-    kept alongside them, with the questions it voted on however few. In an individual round
-    people's answers are its own: a seat that voted on every question is a sent response like
-    any other, counted in the results; one that joined on a device holding its own participant
-    link has its votes saved in that person's response, sent if complete (and otherwise left
-    for them to finish); any other is kept alongside. Returns how many seats voted. Called
-    once, as the workshop ends."""
-    round_ = workshop.round
-    individual = round_.mode == Mode.INDIVIDUAL
-    every = set(
-        Question.objects.filter(instrument_id=round_.instrument_id).values_list("pk", flat=True)
-    )
-    votes: dict[int, dict[int, int]] = {}
+    A seat counts with the questions it voted on, however few, so that the spread beside each
+    agreed answer is everyone who voted on it; a vote cast after the answers were shown is
+    left out, as it was from the spread, having been cast knowing the room's. Returns how
+    many responses were kept. Called once, as the workshop ends."""
+    votes: dict[int, list[Vote]] = {}
     for vote in Vote.objects.filter(seat__workshop=workshop, after_reveal=False).order_by("id"):
-        votes.setdefault(vote.seat_id, {})[vote.question_id] = vote.option_id
+        votes.setdefault(vote.seat_id, []).append(vote)
     now = timezone.now()
-    for seat in Seat.objects.filter(pk__in=votes).select_related("invitation").order_by("pk"):
-        answers = votes[seat.pk]
-        if individual and seat.invitation is not None:
-            response, _ = Response.objects.get_or_create(
-                invitation=seat.invitation,
-                defaults={"round": round_, "organisation": seat.invitation.organisation},
-            )
-            if response.state == Response.State.DRAFT:
-                _write(response, answers)
-                if set(response.answers.values_list("question_id", flat=True)) >= every:
-                    submit(response)
-                continue
-        complete = individual and set(answers) >= every
-        invitation, _ = Invitation.issue(round_, seat.organisation, kind=Invitation.Kind.WORKSHOP)
+    for seat in Seat.objects.filter(pk__in=votes).order_by("pk"):
+        invitation, _ = Invitation.issue(
+            workshop.round, seat.organisation, kind=Invitation.Kind.WORKSHOP
+        )
         response = Response.objects.create(
-            round=round_,
+            round=workshop.round,
             invitation=invitation,
             organisation=seat.organisation,
-            state=Response.State.DRAFT if complete else Response.State.ALONGSIDE,
-            submitted_at=None if complete else now,
+            state=Response.State.ALONGSIDE,
+            submitted_at=now,
         )
-        _write(response, answers)
-        if complete:
-            submit(response)
+        Answer.objects.bulk_create(
+            Answer(response=response, question_id=v.question_id, option_id=v.option_id)
+            for v in votes[seat.pk]
+        )
     return len(votes)
-
-
-def _write(response: Response, answers: dict[int, int]) -> None:
-    Answer.objects.bulk_create(
-        [Answer(response=response, question_id=q, option_id=o) for q, o in answers.items()],
-        update_conflicts=True,
-        unique_fields=["response", "question"],
-        update_fields=["option"],
-    )

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import Organisation
-from sixways.rounds.models import Invitation, Round
+from sixways.rounds.models import Round
 
 # Join codes leave out what is easily confused when read off a screen or said aloud:
 # 0 and O, 1, I and L, 2 and Z, 5 and S, 8 and B, and U and V.
@@ -117,11 +117,6 @@ class Seat(models.Model):
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="seats")
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    # The participant's own link, when they joined on a device that holds it: their votes
-    # become their own response in an individual round.
-    invitation = models.ForeignKey(
-        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     secret = models.CharField(max_length=64, default=secrets.token_urlsafe)
     joined_at = models.DateTimeField(default=timezone.now)

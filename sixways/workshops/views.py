@@ -11,8 +11,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sixways.design.forms import form_page
 from sixways.instruments.shape import shapes
 from sixways.partnerships.models import Membership, Organisation, Role
-from sixways.rounds import participant
-from sixways.rounds.models import Invitation, Mode, Response
 
 from . import live, seats
 from .forms import CodeForm, SeatForm, VoteForm
@@ -79,20 +77,6 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "workshops/runs_it.jinja", {"workshop": workshop}, status=403)
     if seats.seat_for(request, workshop) is not None:
         return redirect("workshops:room", workshop.code)
-    own = _own_link(request, workshop)
-    if own is not None:
-        # Their own participant link is on this device: they vote as themselves, and their
-        # votes become their own answers in the round.
-        if request.method == "POST":
-            new = Seat.objects.create(
-                workshop=workshop, organisation=own.organisation, invitation=own
-            )
-            reply = redirect("workshops:room", workshop.code)
-            seats.give(reply, new)
-            return reply
-        return form_page(
-            request, "workshops/seat.jinja", {"workshop": workshop, "own": own, "form": None}
-        )
     organisations = Organisation.objects.filter(
         pk__in=workshop.round.organisations.values("pk")
     ).order_by("name")
@@ -103,27 +87,6 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
         seats.give(reply, new)
         return reply
     return form_page(request, "workshops/seat.jinja", {"workshop": workshop, "form": form}, form)
-
-
-def _own_link(request: HttpRequest, workshop: Workshop) -> Invitation | None:
-    """The personal link of an individual round's participant on this device (their signed
-    participant cookie), while their response is still a draft."""
-    if workshop.round.mode != Mode.INDIVIDUAL:
-        return None
-    response_id = participant.response_id(request)
-    if response_id is None:
-        return None
-    response = (
-        Response.objects.filter(
-            pk=response_id,
-            round=workshop.round,
-            state=Response.State.DRAFT,
-            invitation__kind=Invitation.Kind.PERSONAL,
-        )
-        .select_related("invitation__organisation")
-        .first()
-    )
-    return response.invitation if response else None
 
 
 def _seated(request: HttpRequest, code: str) -> tuple[Workshop, Seat | None]:
