@@ -56,7 +56,10 @@ def room_etag(code: str) -> tuple[str, int] | None:
 
 def unchanged(request: HttpRequest, tag: str) -> HttpResponse | None:
     """A 304 when the page already has what `tag` names: nothing rendered, one row read."""
-    if request.headers.get("If-None-Match") == tag:
+    held = request.headers.get("If-None-Match", "")
+    # Compressed replies carry the ETag made weak (W/"…", by GZipMiddleware), and that is
+    # what the browser sends back: it names the same state.
+    if any(part.strip().removeprefix("W/") == tag for part in held.split(",")):
         return _no_store(HttpResponseNotModified(), tag)
     return None
 
