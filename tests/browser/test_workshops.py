@@ -10,6 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from sixways.rounds import demo
+from sixways.rounds.agreed import save_agreed
 from sixways.rounds.models import Invitation, Response, Round
 from sixways.workshops.models import Vote, Workshop
 from tests.browser.conftest import assert_accessible
@@ -105,5 +106,24 @@ def test_a_room_runs_two_questions_on_phones_with_and_without_javascript(
         "1.1": "sometimes",
         "1.2": "yes",
     }
+
+    # The rest is agreed on the agreed answers page (its own tests fill it in), then the round
+    # closes: its results show both layers and the gap.
+    rest = {q: q.instrument.options.get(key="yes") for q in board.instrument.questions.all()}
+    rest = {q: o for q, o in rest.items() if q.key not in ("1.1", "1.2")}
+    save_agreed(agreed, agreed.version, rest, {}, agree=False)
+    page.reload()
+    page.get_by_role("button", name="Mark as agreed").click()
+    Round.objects.get(pk=board.pk).close(facilitator)
+    page.goto(live_server.url + reverse("results:round", args=[board.pk]))
+    assert (
+        "6 people's own answers, from the workshop" in page.locator("#layers-summary").inner_text()
+    )
+    page.get_by_role("link", name="See the agreed answers beside people's own").click()
+    row = page.locator('[data-layers="1.1"]').inner_text()
+    # Agreed Sometimes (2); the room: Yes, Yes, Sometimes, Yes, Not always, Sometimes = 14/6.
+    assert "Sometimes" in row and "-0.33" in row
+    assert "+0.67" in page.locator('[data-layers="1.2"]').inner_text()  # agreed Yes: 3 - 14/6
+    assert_accessible(page, "the agreed answers beside people's own")
     for context in contexts:
         context.close()
