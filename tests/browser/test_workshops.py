@@ -5,7 +5,9 @@ workshop ends and the agreed answers are the round's."""
 
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -22,6 +24,12 @@ ANSWERS = ["Yes", "Yes", "Sometimes", "Yes", "Not always", "Sometimes"]
 def test_a_room_runs_two_questions_on_phones_with_and_without_javascript(
     live_server, page, browser, transactional_db
 ):
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        # Eight browsers at once, four polling, share the live server's one in-memory SQLite
+        # connection across its threads, which SQLite refuses at random ("bad parameter or
+        # other API misuse"): run with SQLITE_TEST_PATH or on PostgreSQL, as CI does. A
+        # workshop on a SQLite file under two servers is tests/test_workshop_servers.py.
+        pytest.skip("needs a database file or server shared between threads")
     demo.create_demo()
     board = Round.objects.get(title="Board workshop, winter 2026")
     facilitator = get_user_model().objects.get(username=demo.FACILITATOR_EMAIL)
