@@ -270,8 +270,9 @@ def _question_order(key: str) -> tuple[int, ...]:
     return tuple(int(part) for part in key.split(".") if part.isdigit())
 
 
-def actions_csv_bytes(results: RoundResults, actions: list[Action]) -> bytes:
-    header, records = action_records(results, actions)
+def _small_csv(header: list[str], records: list[list], typed: set[str]) -> bytes:
+    """A short table as CSV, as the responses CSV is written: a byte order mark, Windows line
+    endings, typed columns neutralised, missing values empty."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -279,11 +280,15 @@ def actions_csv_bytes(results: RoundResults, actions: list[Action]) -> bytes:
     for record in records:
         writer.writerow(
             [
-                neutralise(v) if name in TYPED_ACTION_COLUMNS else v
+                "" if v is None else (neutralise(v) if name in typed else v)
                 for v, name in zip(record, header, strict=True)
             ]
         )
     return buffer.getvalue().encode()
+
+
+def actions_csv_bytes(results: RoundResults, actions: list[Action]) -> bytes:
+    return _small_csv(*action_records(results, actions), TYPED_ACTION_COLUMNS)
 
 
 def _action(action: Action) -> dict:
@@ -346,17 +351,8 @@ def layer_records(results: RoundResults, layers: Layers | None) -> tuple[list[st
 
 
 def layers_csv_bytes(results: RoundResults, layers: Layers | None) -> bytes:
-    header, records = layer_records(results, layers)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for record in records:
-        # Only the round's title is typed text; the rest are keys and numbers.
-        writer.writerow(
-            ["" if v is None else (neutralise(v) if i == 1 else v) for i, v in enumerate(record)]
-        )
-    return buffer.getvalue().encode()
+    # Only the round's title is typed text; the rest are keys and numbers.
+    return _small_csv(*layer_records(results, layers), {"round"})
 
 
 def _layers(layers: Layers | None) -> dict | None:

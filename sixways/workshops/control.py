@@ -1,9 +1,9 @@
 """The facilitator's side of a workshop: start it, open questions, show the answers, record
 what the room agrees, and end it; and the shared screen for the projector.
 
-Rounds are reached through `Round.objects.for_user`, with `CHANGERS` for anything that changes
-something, so another partnership's people get 404 and observers only watch the screen. Every
-change is a POST that redirects back to the control page (no JavaScript needed).
+Rounds are reached through `rounds.manage.round_for`, with `change=True` for anything that
+changes something, so another partnership's people get 404 and observers only watch the
+screen. Every change is a POST that redirects back to the control page (no JavaScript needed).
 """
 
 import segno
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -19,9 +19,9 @@ from sixways.actions.review import open_actions
 from sixways.core import audit
 from sixways.design.forms import form_page
 from sixways.instruments.shape import shapes
-from sixways.partnerships.roles import CHANGERS
 from sixways.rounds.agreed import Conflict
 from sixways.rounds.answering import RoundClosed
+from sixways.rounds.manage import round_for
 from sixways.rounds.models import Invitation, Response, Round
 
 from . import live
@@ -30,15 +30,6 @@ from .models import Item, Workshop
 from .showing import announcement, etag, live_reply, now_showing, unchanged
 
 Stage = Workshop.Stage
-
-
-def _round(request: HttpRequest, round_id: int, *, change: bool) -> Round:
-    return get_object_or_404(
-        Round.objects.for_user(request.user, CHANGERS if change else None).select_related(
-            "partnership", "instrument"
-        ),
-        pk=round_id,
-    )
 
 
 def _running(round_: Round) -> Workshop:
@@ -69,7 +60,7 @@ def _agreed(round_: Round):
 @require_http_methods(["GET", "POST"])
 def control(request: HttpRequest, round_id: int) -> HttpResponse:
     """Start a workshop, or run the one that is running."""
-    round_ = _round(request, round_id, change=True)
+    round_ = round_for(request, round_id, change=True)
     shape = shapes({round_.instrument_id})[round_.instrument_id]
     workshop = live.running(round_)
     problem = live.may_run(round_)
@@ -150,7 +141,7 @@ def _control_context(round_, workshop, shape, forms_=()) -> dict:
 def _live_row(request: HttpRequest, round_id: int, *, change: bool):
     """(workshop id, version) of the round's running workshop, checked through the same
     scoping as the pages; 404 when none is running."""
-    round_ = _round(request, round_id, change=change)
+    round_ = round_for(request, round_id, change=change)
     row = (
         Workshop.objects.filter(round=round_)
         .exclude(stage=Stage.ENDED)
@@ -176,7 +167,7 @@ def control_live(request: HttpRequest, round_id: int) -> HttpResponse:
 
 
 def _change(request: HttpRequest, round_id: int):
-    round_ = _round(request, round_id, change=True)
+    round_ = round_for(request, round_id, change=True)
     workshop = _running(round_)
     shape = shapes({round_.instrument_id})[round_.instrument_id]
     return round_, workshop, shape
@@ -363,7 +354,7 @@ def _screen_context(round_: Round, workshop: Workshop) -> dict:
 def screen(request: HttpRequest, round_id: int) -> HttpResponse:
     """The shared screen for the projector: how to join, and the question or the answers.
     Observers may show it too; it never shows who has or has not voted."""
-    round_ = _round(request, round_id, change=False)
+    round_ = round_for(request, round_id, change=False)
     return render(request, "workshops/screen.jinja", _screen_context(round_, _running(round_)))
 
 
