@@ -8,15 +8,15 @@ VENV := .venv/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run install test test-fast coverage lint format browser-deps worker clean bench bench-workshops
+.PHONY: run install test test-fast coverage lint format debian-deps worker clean bench bench-workshops bench-returns
 
 $(UV):
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
 # Everything the service and its tests need: the locked Python and npm packages, and Debian's
-# Chromium for the browser tests. Testing itself installs nothing.
-install: $(UV) browser-deps
+# packages (below). Testing itself installs nothing.
+install: $(UV) debian-deps
 	$(UV) sync --frozen --quiet
 	npm ci --no-audit --no-fund --loglevel=error
 
@@ -31,10 +31,19 @@ run: install
 	  $(VENV)/python manage.py runserver 127.0.0.1:$(PORT)'
 
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
-browser-deps:
-	@command -v chromium >/dev/null || { \
+# The Noto fonts draw what people type in the PDFs (comments, names, titles) in any script, and
+# emoji in colour: WeasyPrint finds them through fontconfig, and without them prints empty boxes.
+# Each is installed only when dpkg-query says it is not (dpkg -s also succeeds for a package that
+# was removed but left its settings behind).
+DEBIAN_PACKAGES := chromium fonts-noto-core fonts-noto-color-emoji fonts-noto-cjk
+debian-deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 test: install
 	$(VENV)/pytest -n auto --dist worksteal $(PYTEST_ARGS)
@@ -73,6 +82,10 @@ bench-workshops: install
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk; }
 	$(VENV)/python bench/workshops.py $(BENCH_ARGS)
+
+# Checking and importing files of 5,000 and 50,000 paper returns (docs/performance.md).
+bench-returns: install
+	$(VENV)/python bench/returns.py $(BENCH_ARGS)
 
 worker: install
 	DEBUG=1 $(VENV)/python manage.py db_worker

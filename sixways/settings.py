@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "sixways.rounds",
     "sixways.results",
     "sixways.actions",
+    "sixways.returns",
     "sixways.workshops",
     "sixways.accounts",
     "sixways.design",
@@ -444,6 +445,13 @@ PARTICIPANT_REPLY_TO = os.environ.get("PARTICIPANT_REPLY_TO", "")
 MASKED_DISSENT_PERCENT = int(os.environ.get("MASKED_DISSENT_PERCENT", "30"))
 # How many days before an action's due date its owner is reminded (sixways/actions/reminders.py).
 ACTION_REMINDER_DAYS = int(os.environ.get("ACTION_REMINDER_DAYS", "7"))
+# Files of paper returns (sixways/returns/): the largest file and the most rows taken, and how
+# long an uploaded file is kept when it is never imported. Files up to RETURNS_CHECK_NOW_BYTES
+# are checked while the facilitator waits; larger ones by the background worker.
+RETURNS_MAX_BYTES = envint("RETURNS_MAX_BYTES", str(20 * 1024 * 1024), minimum=1024)
+RETURNS_MAX_ROWS = envint("RETURNS_MAX_ROWS", "50000", minimum=1)
+RETURNS_CHECK_NOW_BYTES = envint("RETURNS_CHECK_NOW_BYTES", str(256 * 1024), minimum=0)
+RETURNS_KEEP_HOURS = envint("RETURNS_KEEP_HOURS", "24", minimum=1)
 
 # --- Locale ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -1,9 +1,18 @@
+from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import render
 from django.urls import include, path
 
 from sixways.accounts import privacy
 from sixways.rounds import session
+
+
+def returns_facts() -> dict:
+    return {
+        "max_megabytes": settings.RETURNS_MAX_BYTES // (1024 * 1024),
+        "max_rows": settings.RETURNS_MAX_ROWS,
+        "keep_hours": settings.RETURNS_KEEP_HOURS,
+    }
 
 
 def page(template: str, facts=None):
@@ -21,11 +30,13 @@ urlpatterns = [
     path("", include("sixways.rounds.urls")),
     path("", include("sixways.results.urls")),
     path("", include("sixways.actions.urls")),
+    path("", include("sixways.returns.urls")),
     path("", include("sixways.workshops.urls")),
     path("accounts/", include("sixways.accounts.urls")),
     path("accounts/", include("sixways.accounts.allauth_urls")),
     path("help/scores/", page("pages/help.jinja", privacy.notice), name="help"),
     path("help/workshops/", page("pages/workshops.jinja"), name="help-workshops"),
+    path("help/returns/", page("pages/returns.jinja", returns_facts), name="help-returns"),
     path("privacy/", page("pages/privacy.jinja", privacy.notice), name="privacy"),
     path("accessibility/", page("pages/accessibility.jinja"), name="accessibility"),
     path("session/", session.status, name="session"),

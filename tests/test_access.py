@@ -27,6 +27,7 @@ from sixways.actions.models import Action
 from sixways.core import audit
 from sixways.partnerships.models import Partnership, Role
 from sixways.results.models import KeptDownload
+from sixways.returns.models import Upload
 from sixways.rounds.models import Comment, Invitation, Response, Status
 from tests.conftest import PASSWORD, make_round
 
@@ -59,6 +60,7 @@ PUBLIC = {
     "account_inactive",
     "help",
     "help-workshops",
+    "help-returns",
     "privacy",
 }
 # What a reader may change, on purpose: a partner lead proposes actions for their organisation
@@ -255,6 +257,15 @@ def victim(partnership, organisations, instrument, facilitator, observer, partne
         done_looks_like="Every agenda agreed by all partners",
         owner_name="The chair",
         due_on=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    Upload.objects.create(
+        round=closed,
+        uploaded_by=facilitator,
+        name="returns.csv",
+        size=100,
+        digest="0" * 64,
+        state=Upload.State.IMPORTED,
+        imported_at=timezone.now(),
     )
     RoleInvitation.issue(partnership, "invited@eastvale.example", Role.OBSERVER)
     audit.record(facilitator, "round.opened", partnership, opened)

@@ -18,6 +18,7 @@ LAYERS = [
     "rounds",
     "actions",
     "results",
+    "returns",
     "workshops",
     "accounts",
 ]

@@ -180,6 +180,7 @@ def test_retention_runs_once_and_leaves_recent_rounds(settings, old_round, open_
         "emails_removed": 0,
         "role_invitations_deleted": 0,
         "rounds_answers_deleted": 0,
+        "returns_files_deleted": 0,
     }
     assert RoundAggregate.objects.filter(round=old_round).count() == 12
 

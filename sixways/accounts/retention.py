@@ -1,7 +1,8 @@
 """The daily retention run: what outlives its purpose is removed.
 
 A round's email addresses and, later, its answers and comments go under the rules in
-`rounds.retention`; invitations to a role that were never accepted go
+`rounds.retention`; uploaded files of paper returns a day after upload (`returns.importing`);
+invitations to a role that were never accepted go
 INVITATION_EMAIL_RETENTION_DAYS after they expired, and requests for an account that long
 after they were made.
 
@@ -13,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from sixways.returns.importing import forget_old_files
 from sixways.rounds import retention as rounds_retention
 
 from .models import AccessRequest, RoleInvitation
@@ -30,4 +32,5 @@ def apply_retention(now=None) -> dict[str, int]:
         "emails_removed": emails_removed,
         "role_invitations_deleted": role_invitations_deleted,
         "rounds_answers_deleted": rounds_retention.delete_answers(now),
+        "returns_files_deleted": forget_old_files(now),
     }

@@ -47,6 +47,10 @@ ACTIONS = {
     "action.created": "Added an action to the plan",
     "action.updated": "Updated an action",
     "action.changed": "Changed an action's details",
+    "returns.keyed": "Entered a paper return",
+    "returns.uploaded": "Uploaded a file of returns",
+    "returns.imported": "Imported a file of returns",
+    "returns.undone": "Undid the import of a file of returns",
 }
 
 

@@ -95,6 +95,8 @@ def field_params(bound: BoundField, *, legend_size: str = "s") -> dict:
         # The first item takes the id itself, so the error summary can link straight to it.
         params["idPrefix"] = bound.auto_id
         params["fieldset"] = {"legend": {"text": label, "size": legend_size}}
+        if widget.attrs.get("class"):  # nhsuk-radios--inline, say
+            params["classes"] = widget.attrs["class"]
         # A field may carry a hint for each choice: {value: hint}.
         hints = getattr(bound.field, "item_hints", {})
         params["items"] = [

@@ -1,5 +1,6 @@
 """The board report as a tagged PDF (PDF/UA-1), rendered by WeasyPrint from the same template
-partials as the results pages, with the same stylesheets in print media."""
+partials as the results pages, with the same stylesheets in print media. The paper questionnaire
+(sixways/returns/printing.py) is rendered the same way, through `render_pdf`."""
 
 import logging
 from functools import cache
@@ -20,11 +21,11 @@ from weasyprint.urls import URLFetcher  # noqa: E402
 
 
 class NothingFetched(URLFetcher):
-    """Refuse every URL: the report needs nothing from outside, and text that people typed
-    must never make the server fetch something."""
+    """Refuse every URL: our PDFs need nothing from outside, and text that people typed must
+    never make the server fetch something."""
 
     def fetch(self, url, headers=None):
-        raise ValueError("the board report does not load anything from outside")
+        raise ValueError("our PDFs do not load anything from outside")
 
 
 @cache
@@ -34,11 +35,18 @@ def _stylesheets() -> tuple[CSS, ...]:
     return tuple(CSS(filename=path, url_fetcher=NothingFetched()) for path in paths if path)
 
 
-def report_pdf(request: HttpRequest, context: dict) -> bytes:
-    html = render_to_string("results/report.jinja", context, request=request)
+def render_pdf(template_name: str, context: dict, request: HttpRequest | None) -> bytes:
+    """A template rendered as a tagged PDF (PDF/UA-1), with the pages' stylesheets in print
+    media. Characters outside the stylesheets' fonts (other scripts, emoji) come from the
+    fonts fontconfig falls back to: the Noto fonts `make install` installs."""
+    html = render_to_string(template_name, context, request=request)
     document = HTML(string=html, base_url=settings.SITE_URL, url_fetcher=NothingFetched())
     return document.write_pdf(
         stylesheets=list(_stylesheets()),
         pdf_variant="pdf/ua-1",
         custom_metadata=True,
     )
+
+
+def report_pdf(request: HttpRequest | None, context: dict) -> bytes:
+    return render_pdf("results/report.jinja", context, request)

@@ -10,7 +10,8 @@ The rule, in individual mode, with K the smallest group shown (MIN_GROUP_SIZE, d
    the group size. Only responses through a personal link count: anyone holding a shareable
    link, the facilitator included, could answer through it several times and lift a small
    organisation over K with answers they know (a "padding" attack). Responses through shareable
-   links still count in every figure.
+   links still count in every figure. Paper returns count as personal links do: each is
+   entered by a named facilitator and recorded (docs/adr/0014).
 2. Every other organisation is *pooled*: its responses are shown together, as "Other
    organisations", in every figure — scores, answer splits, per-person rows, comments. The
    partnership's score, in which each organisation counts equally, counts the pool as as many

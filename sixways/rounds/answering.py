@@ -11,7 +11,7 @@ from django.utils import timezone
 from sixways.instruments.models import Option, Question, Section
 from sixways.instruments.shape import shape
 
-from .models import Answer, Comment, Response, Round
+from .models import Answer, Comment, Invitation, Mode, Response, Round
 from .tally import add_to_tally
 
 
@@ -21,6 +21,10 @@ class RoundClosed(Exception):
 
 class AlreadySubmitted(Exception):
     """The response was sent already; it can no longer change."""
+
+
+class AnsweredOnPaper(Exception):
+    """An organisation's one response (organisational mode) was brought in from paper."""
 
 
 class Incomplete(Exception):
@@ -86,6 +90,24 @@ def save_section(
         Response.objects.filter(pk=response.pk).update(updated_at=timezone.now())
 
 
+def _answered_on_paper(response: Response) -> bool:
+    """In an organisational round each organisation sends one response: one already brought
+    in from a paper return stops its online link sending another. Checked with the round
+    locked, as importing returns locks it too."""
+    if response.round.mode != Mode.ORGANISATIONAL or response.organisation_id is None:
+        return False
+    return (
+        Response.objects.filter(
+            round_id=response.round_id,
+            organisation_id=response.organisation_id,
+            state=Response.State.SUBMITTED,
+            invitation__kind=Invitation.Kind.PAPER,
+        )
+        .exclude(pk=response.pk)
+        .exists()
+    )
+
+
 def submit(response: Response) -> None:
     """Send a response: every question must be answered. One transaction."""
     with transaction.atomic():
@@ -94,6 +116,8 @@ def submit(response: Response) -> None:
         missing = [q for q in shape(response.round.instrument).questions if q.pk not in answered]
         if missing:
             raise Incomplete(missing)
+        if _answered_on_paper(fresh):
+            raise AnsweredOnPaper
         now = timezone.now()
         Response.objects.filter(pk=fresh.pk).update(
             state=Response.State.SUBMITTED, submitted_at=now, updated_at=now

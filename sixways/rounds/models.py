@@ -235,6 +235,9 @@ class Invitation(models.Model):
         # A workshop seat's votes, kept beside a collective round's agreed answers. Its token
         # is never shown, and never opens the questions.
         WORKSHOP = "workshop", "Workshop votes"
+        # A return answered on paper or in a spreadsheet, entered or imported by a
+        # facilitator. Its token is never shown either.
+        PAPER = "paper", "Paper or spreadsheet return"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="invitations")
     organisation = models.ForeignKey(

@@ -15,7 +15,14 @@ from sixways.design.forms import form_page
 from sixways.instruments.shape import shape
 
 from . import participant
-from .answering import AlreadySubmitted, Incomplete, RoundClosed, save_section, submit
+from .answering import (
+    AlreadySubmitted,
+    AnsweredOnPaper,
+    Incomplete,
+    RoundClosed,
+    save_section,
+    submit,
+)
 from .forms import SectionForm
 from .models import Comment, Invitation, Response, Status
 
@@ -55,7 +62,8 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
     if (
         invitation is None
         or invitation.round.status == Status.DRAFT
-        or invitation.kind in (Invitation.Kind.COLLECTIVE, Invitation.Kind.WORKSHOP)
+        or invitation.kind
+        in (Invitation.Kind.COLLECTIVE, Invitation.Kind.WORKSHOP, Invitation.Kind.PAPER)
     ):
         return _link_not_valid(request)
     round_ = invitation.round
@@ -246,6 +254,15 @@ def check(request: HttpRequest, response: Response) -> HttpResponse:
             pass  # A repeated press: it was sent the first time.
         except RoundClosed:
             return _round_closed(request, response.round, status=409)
+        except AnsweredOnPaper:
+            errors = [
+                {
+                    "text": "Your organisation's response has already been brought in from a "
+                    "paper form, and each organisation sends one. Ask the round's facilitator "
+                    "if this is wrong",
+                    "href": "#maincontent",
+                }
+            ]
         except Incomplete as incomplete:
             errors = [
                 {

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -31,6 +32,7 @@ from django.utils import timezone
 from sixways.accounts.models import RoleInvitation
 from sixways.actions.models import Action, ActionUpdate
 from sixways.partnerships.models import Membership, Organisation, Role
+from sixways.returns import importing, saving
 from sixways.rounds import demo
 from sixways.rounds.models import Mode, Round, Status
 from sixways.workshops import demo as workshops_demo
@@ -52,6 +54,12 @@ PATTERN_KWARGS: dict[str, dict[str, Callable[["World"], list]]] = {
     # The demo's finished workshop has both layers of answers.
     "results:layers": {"round_id": lambda w: [layered(w).pk]},
     "results:layers-csv": {"round_id": lambda w: [layered(w).pk]},
+    # A file of returns in each state it can be in, in the round they were uploaded to.
+    "returns:upload-detail": {"round_id": lambda w: [w.paper.pk]},
+    "returns:upload-progress": {"round_id": lambda w: [w.paper.pk]},
+    "returns:confirm": {"round_id": lambda w: [w.paper.pk]},
+    "returns:undo": {"round_id": lambda w: [w.paper.pk]},
+    "returns:returns": {"round_id": lambda w: [w.paper.pk, w.spring.pk]},
 }
 
 # Namespaces that are not our pages: Django's own admin has its own accessibility story.
@@ -77,6 +85,10 @@ NOT_PAGES = {
     "results:json",
     "results:actions-csv",
     "results:layers-csv",
+    "returns:questionnaire",
+    "returns:template-xlsx",
+    "returns:template-csv",
+    "returns:upload-progress",
     "mfa_download_recovery_codes",
     "accounts:your-data",
     "session",
@@ -149,6 +161,8 @@ class World:
     users: dict
     role_invitation: object
     workshop: object  # running in a collective round, question 1.1's votes shown
+    paper: object  # open, with returns keyed in and files of returns in every state
+    uploads: list  # the files: checking, with problems, ready to import, imported, undone
 
 
 # Demo values for each URL argument, by name. Several values give several versions of a page
@@ -168,6 +182,7 @@ KWARG_VALUES: dict[str, Callable[[World], list]] = {
     "user_id": lambda w: [w.users["observer"].pk],
     "role_invitation_id": lambda w: [w.role_invitation.pk],
     "action_id": lambda w: [w.spring.actions.order_by("pk").first().pk],
+    "upload_id": lambda w: [u.pk for u in w.uploads],
     "code": lambda w: [w.workshop.code],
     # A behaviour's key in the instrument (results:comments).
     "behaviour": lambda w: ["1"],
@@ -274,6 +289,7 @@ def make_world() -> World:
     role_invitation, role_token = RoleInvitation.issue(
         partnership, "new.observer@example.com", Role.OBSERVER, invited_by=users["facilitator"]
     )
+    paper, uploads = paper_returns(partnership, empty.instrument, users["facilitator"])
     return World(
         partnership=partnership,
         spring=rounds.get(title="Spring 2026"),
@@ -284,7 +300,43 @@ def make_world() -> World:
         users=users,
         role_invitation=role_invitation,
         workshop=workshop,
+        paper=paper,
+        uploads=uploads,
     )
+
+
+def paper_returns(partnership, instrument, facilitator):
+    """An open round with its returns in every state, made through the import's own steps."""
+    today = timezone.localdate()
+    paper = Round.objects.create(
+        partnership=partnership,
+        instrument=instrument,
+        title="Paper round, winter 2026",
+        mode=Mode.INDIVIDUAL,
+        status=Status.OPEN,
+        opens_on=today,
+        closes_on=today + datetime.timedelta(days=28),
+    )
+    paper.organisations.set(Organisation.objects.filter(partnerships__partnership=partnership))
+    keys = [q.key for q in instrument.questions.order_by("position")]
+    header = "reference,organisation," + ",".join(keys) + "\r\n"
+
+    def received(name: str, rows: list[str]):
+        content = (header + "".join(rows)).encode()
+        return importing.receive(paper, SimpleUploadedFile(name, content), facilitator)
+
+    good = [f"P{n},Northdale Council," + ",".join(["Sometimes"] * 24) + "\r\n" for n in range(6)]
+    checking = received("still-checking.csv", good)
+    problems = received("with-problems.csv", [good[0].replace("Sometimes", "Somtimes", 1)])
+    ready = received("ready.csv", good)
+    imported = received("imported.csv", [g.replace("P", "I") for g in good])
+    undone = received("undone.csv", [g.replace("P", "U") for g in good])
+    for upload in (problems, ready, imported, undone):
+        importing.check(upload.pk)
+    for upload in (imported, undone):
+        importing.confirm(upload, facilitator)
+    saving.undo(undone, facilitator)
+    return paper, [checking, problems, ready, imported, undone]
 
 
 def signed_in_client(world: World, role: str) -> Client:

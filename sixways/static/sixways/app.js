@@ -226,3 +226,37 @@ for (const region of document.querySelectorAll("[data-live]")) {
   });
   schedule(every());
 }
+
+// A file of returns being checked or imported (sixways/returns/): ask how far it has got every
+// second or so and move the bar; once it is done, load the page again to show what came of
+// it. Without this script the page says how far it has got each time it is reloaded.
+const uploadProgress = document.querySelector("[data-upload-progress]");
+if (uploadProgress) {
+  const bar = uploadProgress.querySelector("progress");
+  const text = uploadProgress.querySelector("#progress-text");
+  const number = new Intl.NumberFormat("en-GB");
+  const ask = async () => {
+    try {
+      const response = await fetch(uploadProgress.dataset.uploadProgress, {
+        cache: "no-store",
+        credentials: "same-origin",
+      });
+      const progress = await response.json();
+      if (progress.state !== uploadProgress.dataset.state) {
+        window.location.reload();
+        return;
+      }
+      if (bar && progress.total) {
+        bar.max = progress.total;
+        bar.value = progress.checked;
+        text.textContent = `${number.format(progress.checked)} of ${number.format(progress.total)} rows checked.`;
+      } else if (bar) {
+        text.textContent = `${number.format(progress.checked)} rows checked so far.`;
+      }
+    } catch {
+      // The next try may work; the link on the page reloads it by hand.
+    }
+    setTimeout(ask, 1000 + Math.random() * 500);
+  };
+  setTimeout(ask, 1000);
+}
