@@ -27,7 +27,7 @@ from sixways.actions.models import Action
 from sixways.core import audit
 from sixways.partnerships.models import Partnership, Role
 from sixways.results.models import KeptDownload
-from sixways.returns.models import Upload
+from sixways.returns.models import Return, Upload
 from sixways.rounds.models import Comment, Invitation, Response, Status
 from tests.conftest import PASSWORD, make_round
 
@@ -258,6 +258,15 @@ def victim(partnership, organisations, instrument, facilitator, observer, partne
         owner_name="The chair",
         due_on=timezone.localdate() + datetime.timedelta(days=30),
     )
+    paper, _ = Invitation.issue(closed, organisations[0], kind=Invitation.Kind.PAPER)
+    returned = Response.objects.create(
+        round=closed,
+        invitation=paper,
+        organisation=organisations[0],
+        state=Response.State.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    Return.objects.create(response=returned, round=closed, reference="P1", entered_by=facilitator)
     Upload.objects.create(
         round=closed,
         uploaded_by=facilitator,

@@ -585,7 +585,8 @@ def test_who_brought_returns_in_is_in_the_activity_log(signed_in, round_, organi
     assert ("returns.keyed", "") in actions
     assert ("returns.imported", "1 from returns.csv") in actions
     page = signed_in.get(reverse("returns:returns", args=[round_.pk])).content.decode()
-    assert "1 return entered by fac@eastvale.example" in page
+    assert "1 return entered by hand" in page
+    assert "by fac@eastvale.example" in page
 
 
 def test_an_organisation_answered_on_paper_cannot_send_again_online(
@@ -667,3 +668,25 @@ def test_an_upload_without_the_forms_csrf_token_is_refused(facilitator, round_):
     )
     assert reply.status_code == 403
     assert not Upload.objects.exists()
+
+
+def test_a_return_keyed_in_by_mistake_can_be_taken_out_while_the_round_is_open(
+    signed_in, round_, organisations, partnership, instrument
+):
+    signed_in.post(reverse("returns:enter", args=[round_.pk]), keyed(organisations[0]))
+    signed_in.post(reverse("returns:enter", args=[round_.pk]), keyed(organisations[1]))
+    mistake = Return.objects.get(response__organisation=organisations[1])
+    other = make_round(partnership, instrument, title="Other")
+    address = reverse("returns:remove", args=[other.pk, mistake.pk])
+    assert signed_in.post(address).status_code == 404  # only through its own round
+    reply = signed_in.post(reverse("returns:remove", args=[round_.pk, mistake.pk]), follow=True)
+    assert "The return has been taken out" in reply.content.decode()
+    assert list(Response.objects.values_list("organisation", flat=True)) == [organisations[0].pk]
+    assert sum(Tally.objects.filter(round=round_).values_list("count", flat=True)) == 24
+    # An imported file's returns go only with the whole file.
+    upload(signed_in, round_, csv_file([row("F1")]))
+    signed_in.post(reverse("returns:confirm", args=[round_.pk, latest().pk]))
+    imported = Return.objects.get(reference="F1")
+    assert (
+        signed_in.post(reverse("returns:remove", args=[round_.pk, imported.pk])).status_code == 404
+    )

@@ -288,6 +288,7 @@ def test_nothing_published_depends_on_which_pooled_organisation_a_person_belongs
 
 # --- Agreed and individual answers side by side ------------------------------------------
 
+from sixways.results import scoring  # noqa: E402
 from sixways.results.scoring import MASKED_DISSENT_SHARE, behaviour_beside, beside  # noqa: E402
 
 SIDE_SCORES = {"yes": 3, "sometimes": 2, "not-always": 1, "no": 0}
@@ -343,3 +344,32 @@ def test_a_behaviours_gap_is_given_only_when_no_question_is_hidden_or_unagreed(q
         assert gap == agreed - individual
     else:
         assert (agreed, individual, gap) == (None, None, None)
+
+
+def test_it_gives_the_quartiles_of_a_set_of_scores():
+    found = scoring.distribution([Fraction(1), Fraction(2), Fraction(3), Fraction(4), Fraction(5)])
+    assert (found.low, found.lower_quartile, found.median, found.upper_quartile, found.high) == (
+        1,
+        2,
+        3,
+        4,
+        5,
+    )
+    even = scoring.distribution([Fraction(1), Fraction(2)])
+    assert even.median == Fraction(3, 2) and even.lower_quartile == Fraction(5, 4)
+    assert scoring.distribution([]) is None
+
+
+@given(st.lists(st.fractions(min_value=0, max_value=3), min_size=1, max_size=40))
+def test_quartiles_are_in_order_within_the_range_and_agree_with_statistics(values):
+    import statistics
+
+    found = scoring.distribution(values)
+    assert found.count == len(values)
+    assert found.low <= found.lower_quartile <= found.median <= found.upper_quartile <= found.high
+    assert (found.low, found.high) == (min(values), max(values))
+    assert found.median == statistics.median(values)
+    if len(values) > 1:
+        assert [found.lower_quartile, found.median, found.upper_quartile] == statistics.quantiles(
+            values, n=4, method="inclusive"
+        )

@@ -18,6 +18,7 @@ from .models import AuditEntry
 ACTIONS = {
     "partnership.created": "Set up the partnership",
     "partnership.changed": "Changed the partnership's details",
+    "partnership.sharing-changed": "Changed what the partnership above can see",
     "partner.added": "Added a partner organisation",
     "partner.removed": "Removed a partner organisation",
     "partners.imported": "Imported partner organisations",
@@ -51,6 +52,7 @@ ACTIONS = {
     "returns.uploaded": "Uploaded a file of returns",
     "returns.imported": "Imported a file of returns",
     "returns.undone": "Undid the import of a file of returns",
+    "returns.removed": "Took out a paper return entered by mistake",
 }
 
 

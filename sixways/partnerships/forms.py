@@ -259,3 +259,50 @@ def parse_partners(text: str) -> tuple[list[dict], list[str]]:
                 seen_codes[code] = number
         rows.append({"row": number, "name": name, "sector": sector, "code": code})
     return ([] if problems else rows), problems
+
+
+def _yes_no(label: str, yes: str, no: str, hint: str) -> forms.TypedChoiceField:
+    # Radios rather than a checkbox: each answer says what it means.
+    return forms.TypedChoiceField(
+        label=label,
+        help_text=hint,
+        choices=[("True", yes), ("False", no)],
+        coerce=lambda value: value == "True",
+        widget=forms.RadioSelect,
+        error_messages={"required": f"Select whether to {label[0].lower()}{label[1:]}"},
+    )
+
+
+class SharingForm(forms.ModelForm):
+    """What the parent partnership may read of this one's closed rounds."""
+
+    figures_to_parent = _yes_no(
+        "Share our figures",
+        "Yes, share our figures",
+        "No, keep them to ourselves",
+        "Each closed round's score for each behaviour, its number of responses and how it was "
+        "answered, exactly as our own results show them.",
+    )
+    comments_to_parent = _yes_no(
+        "Share our comments",
+        "Yes, share our comments too",
+        "No, keep our comments to ourselves",
+        "The comments people wrote in our latest closed round, as our own results show them: "
+        "never with a person's name, and with an organisation's only where our results name it.",
+    )
+
+    class Meta:
+        model = Partnership
+        fields = ["figures_to_parent", "comments_to_parent"]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("comments_to_parent") and not data.get("figures_to_parent"):
+            self.add_error(
+                "comments_to_parent", "Comments can only be shared with the figures they go with"
+            )
+        return data

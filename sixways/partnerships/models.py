@@ -87,6 +87,12 @@ class Partnership(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # What the parent (the system above a place, the place above a neighbourhood) may read of
+    # this partnership's closed rounds, side by side with its other children: the figures,
+    # unless this partnership's facilitators turn them off, and the comments only if they turn
+    # them on. Parents read, never change; each change is in the activity log.
+    figures_to_parent = models.BooleanField(default=True)
+    comments_to_parent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PartnershipQuerySet.as_manager()

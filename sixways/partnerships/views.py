@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +21,7 @@ from sixways.design.forms import form_page
 from sixways.design.text import plural
 from sixways.rounds.models import Invitation, Response, Round
 
-from .forms import ImportForm, OrganisationForm, PartnershipForm
+from .forms import ImportForm, OrganisationForm, PartnershipForm, SharingForm
 from .models import Membership, Organisation, Partner, Partnership, Role
 from .roles import CHANGERS
 
@@ -162,6 +162,10 @@ def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
             "due": partnership.next_round_due(),
             "facilitators": facilitators,
             "has_closed_rounds": has_closed_rounds,
+            "reads_children": partnership.children.exists()
+            and Partnership.objects.for_user(request.user, (Role.FACILITATOR, Role.OBSERVER))
+            .filter(pk=partnership.pk)
+            .exists(),
             "today": timezone.localdate(),
         },
     )
@@ -184,6 +188,39 @@ def edit(request: HttpRequest, partnership_id: int) -> HttpResponse:
         return redirect("partnerships:detail", partnership.pk)
     return form_page(
         request, "partnerships/form.jinja", {"form": form, "partnership": partnership}, form
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    """What this partnership's parent may read of its results: its facilitators decide."""
+    partnership = _partnership(request, partnership_id, change=True)
+    if partnership.parent_id is None:
+        raise Http404("This partnership is not part of another")
+    form = SharingForm(request.POST if request.method == "POST" else None, instance=partnership)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            shared = ", ".join(
+                what
+                for what, on in [
+                    ("figures", partnership.figures_to_parent),
+                    ("comments", partnership.comments_to_parent),
+                ]
+                if on
+            )
+            audit.record(
+                request,
+                "partnership.sharing-changed",
+                partnership,
+                partnership.parent,
+                detail=f"Shares {shared or 'nothing'} with {partnership.parent.name}",
+            )
+        messages.success(request, f"What {partnership.parent.name} can see has been saved.")
+        return redirect("partnerships:detail", partnership.pk)
+    return form_page(
+        request, "partnerships/sharing.jinja", {"form": form, "partnership": partnership}, form
     )
 
 

@@ -27,16 +27,18 @@ from sixways.instruments.shape import Shape, shapes
 from sixways.partnerships.models import SECTOR_GROUPS
 from sixways.rounds.models import Answer, Comment, Response
 
-from . import privacy
+from . import privacy, scoring
 from .comments import all_comments
 from .layers import Layers
 from .queries import SUBMITTED, snapshot
+from .rollup import Rollup
 from .types import RoundResults
 
 RESPONSES_FORMAT = "sixways-responses/1"
 RESULTS_FORMAT = "sixways-results/2"  # 2: the action plan added
 ACTIONS_FORMAT = "sixways-actions/1"
 LAYERS_FORMAT = "sixways-agreed-and-individual/1"
+ROLLUP_FORMAT = "sixways-rollup/1"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -533,3 +535,124 @@ def results_json_bytes(
 ) -> bytes:
     data = results_json(results, actions, earlier_actions, layers)
     return json.dumps(data, ensure_ascii=False, indent=2).encode()
+
+
+# --- A partnership's children side by side (rollup.py) --------------------------------------
+
+
+def rollup_records(found: Rollup) -> tuple[list[str], list[list]]:
+    """One row a child and closed round, newest round first within each child: its figures
+    where its round shows them, empty where not (with the reason)."""
+    keys = [s.key for s in found.sections]
+    header = [
+        "format",
+        "parent",
+        "partnership",
+        "level",
+        "round",
+        "closed_on",
+        "mode",
+        "responses",
+        "shown",
+        "why_not_shown",
+        *(f"behaviour_{key}" for key in keys),
+        *(f"change_{key}" for key in keys),
+    ]
+    records = []
+    for child in found.children:
+        if not child.points:
+            records.append(
+                [
+                    ROLLUP_FORMAT,
+                    found.parent.name,
+                    child.partnership.name,
+                    child.partnership.get_level_display(),
+                    "",
+                    "",
+                    "",
+                    None,
+                    "no",
+                    child.why_not_shown,
+                    *([None] * (2 * len(keys))),
+                ]
+            )
+        for index, point in reversed(list(enumerate(child.points))):
+            previous = child.points[index - 1] if index else None
+            change = (
+                scoring.change(point.scores, previous.scores)
+                if point.shown and previous and previous.shown
+                else {}
+            )
+            records.append(
+                [
+                    ROLLUP_FORMAT,
+                    found.parent.name,
+                    child.partnership.name,
+                    child.partnership.get_level_display(),
+                    point.round.title,
+                    point.closed_on.isoformat() if point.closed_on else "",
+                    point.round.mode,
+                    point.responses_shown,
+                    "yes" if point.shown else "no",
+                    "" if point.shown else _why_not(point),
+                    *(number(point.scores.get(key)) for key in keys),
+                    *(number(change.get(key)) for key in keys),
+                ]
+            )
+    return header, records
+
+
+def _why_not(point) -> str:
+    if point.responses == 0:
+        return "no responses"
+    return f"fewer than {settings.MIN_GROUP_SIZE} responses that count"
+
+
+def rollup_csv_bytes(found: Rollup) -> bytes:
+    return _small_csv(*rollup_records(found), {"parent", "partnership", "round"})
+
+
+def rollup_json(found: Rollup) -> dict:
+    def distribution(d) -> dict | None:
+        if d is None:
+            return None
+        return {
+            "partnerships": d.count,
+            "low": number(d.low),
+            "lower_quartile": number(d.lower_quartile),
+            "median": number(d.median),
+            "upper_quartile": number(d.upper_quartile),
+            "high": number(d.high),
+        }
+
+    header, records = rollup_records(found)
+    return {
+        "format": ROLLUP_FORMAT,
+        "parent": found.parent.name,
+        "level": found.parent.get_level_display(),
+        "min_group_size": settings.MIN_GROUP_SIZE,
+        "generated_at": timezone.now().isoformat(),
+        "not_sharing_figures": [c.name for c in found.keeping_to_themselves],
+        "across": [
+            {
+                "behaviour": a.key,
+                "title": a.title,
+                "distribution": distribution(a.distribution),
+                "mean_of_partnerships": number(a.mean_of_partnerships),
+                "all_responses": number(a.all_responses),
+            }
+            for a in found.across
+        ],
+        "rounds": [dict(zip(header[1:], record[1:], strict=True)) for record in records],
+        "comments": {
+            child.partnership.name: {
+                key: [c.text for c in comments] for key, comments in child.comments.items()
+            }
+            for child in found.children
+            if child.comments
+        },
+    }
+
+
+def rollup_json_bytes(found: Rollup) -> bytes:
+    return json.dumps(rollup_json(found), indent=2, ensure_ascii=False).encode()

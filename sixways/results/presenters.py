@@ -2,6 +2,7 @@
 and slides. The figures come from RoundResults, so every chart shows what the tables show."""
 
 from .charts import ChartSet, heatmap, run_chart, shorten, stacked_bars
+from .rollup import Rollup
 from .scoring import rounded
 from .types import RoundResults, Trend
 
@@ -158,3 +159,20 @@ def key_points(results: RoundResults) -> list[str]:
             "together as other organisations, so that nobody's answers can be picked out."
         )
     return points
+
+
+def rollup_chart(found: Rollup):
+    """The children side by side as the organisation comparison draws organisations: a
+    heatmap of partnership by behaviour, a child without figures shown as hidden."""
+    if not found.children or not found.sections:
+        return None
+    columns = [(s.key, s.short_title) for s in found.sections]
+    rows = [
+        (c.partnership.name, c.latest.scores if c.shown else None, False) for c in found.children
+    ]
+    return heatmap(
+        "chart-rollup",
+        f"Score for each behaviour, by partnership within {found.parent.name}",
+        columns,
+        rows,
+    )

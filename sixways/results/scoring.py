@@ -111,6 +111,43 @@ def spread(values: Iterable[Fraction | int]) -> Spread | None:
     return Spread(stdev=math.sqrt(variance), low=min(exact), high=max(exact))
 
 
+@dataclass(frozen=True)
+class Distribution:
+    """How a set of scores (partnerships', say) is spread: its quartiles, exact."""
+
+    count: int
+    low: Fraction
+    lower_quartile: Fraction
+    median: Fraction
+    upper_quartile: Fraction
+    high: Fraction
+
+
+def _quantile(ordered: list[Fraction], position: Fraction) -> Fraction:
+    # Linear between the two nearest values (the "inclusive" method, R's type 7), exactly.
+    whole = int(position)
+    part = position - whole
+    if whole + 1 >= len(ordered):
+        return ordered[-1]
+    return ordered[whole] + (ordered[whole + 1] - ordered[whole]) * part
+
+
+def distribution(values: Iterable[Fraction | int]) -> Distribution | None:
+    """The quartiles of some scores, or None for none. Each value counts once."""
+    ordered = sorted(_exact(value) for value in values)
+    if not ordered:
+        return None
+    last = len(ordered) - 1
+    return Distribution(
+        count=len(ordered),
+        low=ordered[0],
+        lower_quartile=_quantile(ordered, Fraction(last, 4)),
+        median=_quantile(ordered, Fraction(last, 2)),
+        upper_quartile=_quantile(ordered, Fraction(3 * last, 4)),
+        high=ordered[-1],
+    )
+
+
 def priorities(scores: Mapping[str, Fraction], ranges: Mapping[str, Fraction]) -> list[str]:
     # sorted() is stable, so behaviours that tie on both keys keep the questionnaire's order.
     return sorted(scores, key=lambda key: (scores[key], -ranges.get(key, Fraction(0))))

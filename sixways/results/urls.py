@@ -23,6 +23,17 @@ urlpatterns = [
     ),
     path("rounds/<int:round_id>/results/agreed-and-individual/", views.layers, name="layers"),
     path("partnerships/<int:partnership_id>/trend/", views.trend, name="trend"),
+    path("partnerships/<int:partnership_id>/side-by-side/", views.rollup_page, name="rollup"),
+    path(
+        "partnerships/<int:partnership_id>/side-by-side.csv",
+        views.rollup_csv,
+        name="rollup-csv",
+    ),
+    path(
+        "partnerships/<int:partnership_id>/side-by-side.json",
+        views.rollup_json,
+        name="rollup-json",
+    ),
     # Downloads. The addresses are documented in docs/exports.md: keep them stable.
     path("rounds/<int:round_id>/board-report.pdf", views.report_pdf, name="pdf"),
     path("rounds/<int:round_id>/summary.pptx", views.summary_pptx, name="pptx"),

@@ -9,15 +9,16 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_safe
 
 from sixways.actions import review
-from sixways.partnerships.models import Partnership
+from sixways.partnerships.models import Partnership, Role
 from sixways.partnerships.roles import viewer_for
 from sixways.rounds.models import Round
 
 from . import downloads, exports, slides
 from .comments import COMMENTS_PER_PAGE, comment_page
 from .layers import round_layers, wording
-from .presenters import key_points, round_charts, trend_charts
+from .presenters import key_points, rollup_chart, round_charts, trend_charts
 from .queries import round_results
+from .rollup import rollup
 from .trend import partnership_trend
 
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -148,6 +149,44 @@ def trend(request: HttpRequest, partnership_id: int) -> HttpResponse:
         request,
         "results/trend.jinja",
         {"partnership": partnership, "trend": data, "trend_charts": trend_charts(data)},
+    )
+
+
+def _parent(request: HttpRequest, partnership_id: int) -> Partnership:
+    """A partnership whose children's figures this person may read: its facilitators and
+    observers. Partner leads, the children's own people and everyone else get 404."""
+    readers = (Role.FACILITATOR, Role.OBSERVER)
+    return get_object_or_404(Partnership.objects.for_user(request.user, readers), pk=partnership_id)
+
+
+@require_safe
+@login_required
+def rollup_page(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    found = rollup(_parent(request, partnership_id))
+    return render(
+        request,
+        "results/rollup.jinja",
+        {"rollup": found, "parent": found.parent, "chart": rollup_chart(found)},
+    )
+
+
+@require_safe
+@login_required
+def rollup_csv(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    found = rollup(_parent(request, partnership_id))
+    name = slugify(found.parent.name) or "partnership"
+    return _attachment(
+        exports.rollup_csv_bytes(found), "text/csv; charset=utf-8", f"{name}-side-by-side.csv"
+    )
+
+
+@require_safe
+@login_required
+def rollup_json(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    found = rollup(_parent(request, partnership_id))
+    name = slugify(found.parent.name) or "partnership"
+    return _attachment(
+        exports.rollup_json_bytes(found), "application/json", f"{name}-side-by-side.json"
     )
 
 

@@ -160,6 +160,17 @@ def save_keyed(round_: Round, row: Row, user) -> None:
         raise taken from error
 
 
+def _take_out(round_: Round, responses) -> int:
+    """Delete these sent responses and count the round's tally again, inside the caller's
+    transaction. They are made drafts first, so deleting them takes nothing out of the tally
+    one response at a time."""
+    ids = list(responses.values_list("pk", flat=True))
+    Response.objects.filter(pk__in=ids).update(state=Response.State.DRAFT, submitted_at=None)
+    Invitation.objects.filter(response__in=ids).delete()
+    rebuild_tally(round_)
+    return len(ids)
+
+
 def undo(upload: Upload, user) -> int:
     """Take a file's returns out of its round again, while the round is open. Returns how many
     were taken out."""
@@ -168,14 +179,18 @@ def undo(upload: Upload, user) -> int:
         fresh = Upload.objects.select_for_update().get(pk=upload.pk)
         if fresh.state != Upload.State.IMPORTED:
             return 0
-        responses = Response.objects.filter(paper__upload=fresh)
-        ids = list(responses.values_list("pk", flat=True))
-        # Made drafts first, so deleting them takes nothing out of the tally one response at a
-        # time: it is counted afresh once, below.
-        Response.objects.filter(pk__in=ids).update(state=Response.State.DRAFT, submitted_at=None)
-        Invitation.objects.filter(response__in=ids).delete()
-        rebuild_tally(locked)
+        taken = _take_out(locked, Response.objects.filter(paper__upload=fresh))
         fresh.state, fresh.undone_at, fresh.undone_by = Upload.State.UNDONE, timezone.now(), user
         fresh.save(update_fields=["state", "undone_at", "undone_by"])
     upload.refresh_from_db()
-    return len(ids)
+    return taken
+
+
+def remove_keyed(round_: Round, return_id: int) -> bool:
+    """Take one keyed-in return out again (entered by mistake, say), while the round is open."""
+    with transaction.atomic():
+        locked = lock_round(round_)
+        responses = Response.objects.filter(
+            paper__pk=return_id, paper__round=locked, paper__upload=None
+        )
+        return _take_out(locked, responses) == 1

@@ -16,6 +16,11 @@ urlpatterns = [
     path("rounds/<int:round_id>/returns/enter/", views.enter, name="enter"),
     path("rounds/<int:round_id>/returns/upload/", views.upload, name="upload"),
     path(
+        "rounds/<int:round_id>/returns/keyed/<int:return_id>/remove/",
+        views.remove,
+        name="remove",
+    ),
+    path(
         "rounds/<int:round_id>/returns/files/<int:upload_id>/",
         views.upload_detail,
         name="upload-detail",

@@ -30,7 +30,7 @@ from . import importing, layout, reading
 from .batch import batch_code
 from .forms import PaperReturnForm, UploadForm
 from .models import Return, Upload
-from .saving import Refused, save_keyed
+from .saving import Refused, remove_keyed, save_keyed
 from .saving import undo as undo_upload
 
 
@@ -54,18 +54,17 @@ def _closed(request: HttpRequest, round_: Round) -> HttpResponse:
 def _returns_page(
     request: HttpRequest, round_: Round, form: UploadForm, errors: list | None = None
 ) -> HttpResponse:
-    keyed_by: dict[str, int] = {}
-    for email in Return.objects.filter(round=round_, upload=None).values_list(
-        "entered_by__email", flat=True
-    ):
-        who = email or "an erased account"
-        keyed_by[who] = keyed_by.get(who, 0) + 1
+    keyed = list(
+        Return.objects.filter(round=round_, upload=None)
+        .select_related("response__organisation", "entered_by")
+        .order_by("-entered_at", "-pk")
+    )
     context = {
         "round": round_,
         "batch_code": batch_code(round_),
         "can_change": viewer_for(request.user, round_.partnership_id).may_change,
         "uploads": list(Upload.objects.filter(round=round_).select_related("uploaded_by")),
-        "keyed_by": sorted(keyed_by.items()),
+        "keyed": keyed,
         "form": form,
         "max_bytes": settings.RETURNS_MAX_BYTES,
         "max_rows": settings.RETURNS_MAX_ROWS,
@@ -273,3 +272,18 @@ def undo(request: HttpRequest, round_id: int, upload_id: int) -> HttpResponse:
         )
         messages.success(request, f"The {taken:,} returns from {found.name} have been taken out.")
     return redirect("returns:upload-detail", round_.pk, found.pk)
+
+
+@login_required
+@require_POST
+def remove(request: HttpRequest, round_id: int, return_id: int) -> HttpResponse:
+    round_ = _round(request, round_id, change=True)
+    try:
+        removed = remove_keyed(round_, return_id)
+    except RoundClosed:
+        return _closed(request, round_)
+    if not removed:
+        raise Http404("No such keyed-in return in this round")
+    audit.record(request, "returns.removed", round_.partnership, round_)
+    messages.success(request, "The return has been taken out.")
+    return redirect("returns:returns", round_.pk)

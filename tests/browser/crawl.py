@@ -32,7 +32,10 @@ from django.utils import timezone
 from sixways.accounts.models import RoleInvitation
 from sixways.actions.models import Action, ActionUpdate
 from sixways.partnerships.models import Membership, Organisation, Role
+from sixways.results import demo as results_demo
 from sixways.returns import importing, saving
+from sixways.returns.checking import Row
+from sixways.returns.models import Return
 from sixways.rounds import demo
 from sixways.rounds.models import Mode, Round, Status
 from sixways.workshops import demo as workshops_demo
@@ -54,11 +57,17 @@ PATTERN_KWARGS: dict[str, dict[str, Callable[["World"], list]]] = {
     # The demo's finished workshop has both layers of answers.
     "results:layers": {"round_id": lambda w: [layered(w).pk]},
     "results:layers-csv": {"round_id": lambda w: [layered(w).pk]},
+    # The demo's system, whose places are side by side, and Northdale's place, whose
+    # neighbourhoods are.
+    "results:rollup": {"partnership_id": lambda w: [w.partnership.parent_id, w.partnership.pk]},
+    "results:rollup-csv": {"partnership_id": lambda w: [w.partnership.parent_id]},
+    "results:rollup-json": {"partnership_id": lambda w: [w.partnership.parent_id]},
     # A file of returns in each state it can be in, in the round they were uploaded to.
     "returns:upload-detail": {"round_id": lambda w: [w.paper.pk]},
     "returns:upload-progress": {"round_id": lambda w: [w.paper.pk]},
     "returns:confirm": {"round_id": lambda w: [w.paper.pk]},
     "returns:undo": {"round_id": lambda w: [w.paper.pk]},
+    "returns:remove": {"round_id": lambda w: [w.paper.pk]},
     "returns:returns": {"round_id": lambda w: [w.paper.pk, w.spring.pk]},
 }
 
@@ -86,6 +95,8 @@ NOT_PAGES = {
     "results:actions-csv",
     "results:layers-csv",
     "returns:questionnaire",
+    "results:rollup-csv",
+    "results:rollup-json",
     "returns:template-xlsx",
     "returns:template-csv",
     "returns:upload-progress",
@@ -183,6 +194,7 @@ KWARG_VALUES: dict[str, Callable[[World], list]] = {
     "role_invitation_id": lambda w: [w.role_invitation.pk],
     "action_id": lambda w: [w.spring.actions.order_by("pk").first().pk],
     "upload_id": lambda w: [u.pk for u in w.uploads],
+    "return_id": lambda w: [Return.objects.filter(round=w.paper, upload=None).first().pk],
     "code": lambda w: [w.workshop.code],
     # A behaviour's key in the instrument (results:comments).
     "behaviour": lambda w: ["1"],
@@ -239,6 +251,7 @@ def targets(
 def make_world() -> World:
     """Demo data, plus the people and the round the demo lacks."""
     partnership = workshops_demo.create_demo()
+    results_demo.create_system()
     rounds = Round.objects.filter(partnership=partnership)
     today = timezone.localdate()
     empty = Round.objects.create(
@@ -336,6 +349,10 @@ def paper_returns(partnership, instrument, facilitator):
     for upload in (imported, undone):
         importing.confirm(upload, facilitator)
     saving.undo(undone, facilitator)
+    options = {o.key: o.pk for o in instrument.options.all()}
+    answers = {q.pk: options["no"] for q in instrument.questions.all()}
+    organisation = paper.organisations.order_by("name").first().pk
+    saving.save_keyed(paper, Row(1, organisation, answers, {}, "K1", ""), facilitator)
     return paper, [checking, problems, ready, imported, undone]
 
 

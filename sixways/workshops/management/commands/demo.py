@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
+from sixways.results import demo as results_demo
 from sixways.rounds import demo
 from sixways.workshops import demo as workshops_demo
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         if not settings.DEBUG and not allow_production:
             raise CommandError("Demo data is for development: set DEBUG=1, or --allow-production")
         workshops_demo.create_demo()
+        results_demo.create_system()
         link = settings.SITE_URL + reverse("rounds:start", args=[demo.participant_token()])
         self.stdout.write(
             "\n"
