@@ -8,7 +8,7 @@ VENV := .venv/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run install test test-fast coverage lint format debian-deps worker clean bench bench-workshops bench-returns
+.PHONY: run install test test-fast coverage lint format debian-deps worker clean bench bench-workshops bench-returns bench-rollup
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -86,6 +86,10 @@ bench-workshops: install
 # Checking and importing files of 5,000 and 50,000 paper returns (docs/performance.md).
 bench-returns: install
 	$(VENV)/python bench/returns.py $(BENCH_ARGS)
+
+# A system's places side by side: 10 places over 10 rounds (docs/performance.md).
+bench-rollup: install
+	$(VENV)/python bench/rollup.py $(BENCH_ARGS)
 
 worker: install
 	DEBUG=1 $(VENV)/python manage.py db_worker

@@ -126,7 +126,7 @@ def test_an_observer_reads_the_roll_up_and_the_system_cannot_change_a_child(
     assert (
         client.post(
             reverse("partnerships:sharing", args=[alder.pk]),
-            {"figures_to_parent": "False", "comments_to_parent": "False"},
+            {"figures_to_parent": "no", "comments_to_parent": "no"},
         ).status_code
         == 404
     )
@@ -144,13 +144,13 @@ def test_a_child_decides_what_its_parent_sees_and_the_change_is_logged(
     assert "What Riverside System can see" in page
     reply = client.post(
         reverse("partnerships:sharing", args=[alder.pk]),
-        {"figures_to_parent": "False", "comments_to_parent": "True"},
+        {"figures_to_parent": "no", "comments_to_parent": "yes"},
     )
     assert reply.status_code == 400
     assert "Comments can only be shared with the figures they go with" in page_text(reply)
     client.post(
         reverse("partnerships:sharing", args=[alder.pk]),
-        {"figures_to_parent": "False", "comments_to_parent": "False"},
+        {"figures_to_parent": "no", "comments_to_parent": "no"},
     )
     entry = AuditEntry.objects.get(action="partnership.sharing-changed")
     assert entry.detail == "Shares nothing with Riverside System"
@@ -192,3 +192,42 @@ def test_a_partnership_without_children_says_so(client, facilitator, partnership
     text = page_text(client.get(reverse("results:rollup", args=[partnership.pk])))
     assert "No partnership sits within Eastvale Place Partnership yet" in text
     assert not Membership.objects.filter(partnership__parent=partnership).exists()
+
+
+def test_the_systems_board_report_and_workbook_carry_the_places_side_by_side(
+    client, system, system_facilitator, instrument, django_user_model
+):
+    import openpyxl
+    from pypdf import PdfReader
+
+    own = closed_round(system, instrument, "System round", ["212121"] * 6)
+    client.force_login(system_facilitator)
+    report = client.get(reverse("results:pdf", args=[own.pk]))
+    text = " ".join(
+        " ".join((page.extract_text() or "").split())
+        for page in PdfReader(io.BytesIO(report.content)).pages
+    )
+    assert "Partnerships within Riverside System" in text
+    assert "Alder Place" in text and "Birch Place" in text
+    assert "Damson Place" not in text
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("results:xlsx", args=[own.pk])).content)
+    )
+    sheet = book["Side by side"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("format", "parent", "partnership")
+    assert {r[2] for r in rows[1:]} == {"Alder Place", "Birch Place", "Cedar Place"}
+    # A child's change of what it shares makes the kept files again.
+    birch = system.places["Birch Place"]
+    birch.figures_to_parent = False
+    birch.save()
+    report = client.get(reverse("results:pdf", args=[own.pk]))
+    text = " ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(report.content)).pages)
+    assert "Birch Place" not in text
+    # A partner lead's files leave the places out.
+    lead = make_user(django_user_model, "lead@riverside.example", system, Role.PARTNER_LEAD)
+    client.force_login(lead)
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("results:xlsx", args=[own.pk])).content)
+    )
+    assert "Side by side" not in book.sheetnames

@@ -266,8 +266,8 @@ def _yes_no(label: str, yes: str, no: str, hint: str) -> forms.TypedChoiceField:
     return forms.TypedChoiceField(
         label=label,
         help_text=hint,
-        choices=[("True", yes), ("False", no)],
-        coerce=lambda value: value == "True",
+        choices=[("yes", yes), ("no", no)],
+        coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
         error_messages={"required": f"Select whether to {label[0].lower()}{label[1:]}"},
     )
@@ -298,6 +298,8 @@ class SharingForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.initial[name] = "yes" if getattr(self.instance, name) else "no"
 
     def clean(self):
         data = super().clean()

@@ -38,11 +38,11 @@ from sixways.partnerships.models import Role
 from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Round, RoundRetention, Status
 
-from . import pdf
+from . import pdf, rollup
 from .cache import figures_key, results_cache
 from .layers import layers_stamp, round_layers, wording
 from .models import KeptDownload
-from .presenters import key_points, round_charts
+from .presenters import key_points, rollup_chart, round_charts
 from .queries import round_results
 from .trend import partnership_trend
 from .types import RoundResults
@@ -100,6 +100,8 @@ def report_context(results: RoundResults) -> dict:
         "layers": round_layers(round_) if results.shows_figures else None,
         **wording(results.options),
         "earlier_actions": review.agreed_at(results.previous.pk if results.previous else None),
+        "rollup": (found := rollup.for_report(round_.partnership, results.viewer)),
+        "rollup_chart": rollup_chart(found) if found else None,
         "generated_at": timezone.now(),
         "site_url": settings.SITE_URL,
         "report": True,
@@ -110,7 +112,8 @@ def _build(results: RoundResults, kind: str) -> bytes:
     if kind == PDF:
         return pdf.report_pdf(None, report_context(results))
     layers = round_layers(results.round) if results.shows_figures else None
-    return workbook(results, key_points(results), review.plan(results.round.pk), layers)
+    children = rollup.for_report(results.round.partnership, results.viewer)
+    return workbook(results, key_points(results), review.plan(results.round.pk), layers, children)
 
 
 def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
@@ -124,7 +127,11 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     # actions, which both files show.
     actions = review.stamp(round_.partnership_id)
     alongside = layers_stamp(round_)
-    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}|{alongside}"
+    # A parent's files carry its children side by side, as they stand (rollup.py).
+    children = rollup.stamp(round_.partnership) if not viewer.partner_lead else ""
+    built_from = (
+        f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}|{alongside}|{children}"
+    )
     built_from = hashlib.sha256(built_from.encode()).hexdigest()
     held = KeptDownload.objects.filter(round=round_, kind=kind, view=view).first()
     if (content := _read(held, built_from)) is not None:

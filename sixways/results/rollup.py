@@ -208,3 +208,32 @@ def _comments(round_: Round) -> dict[str, list[ShownComment]]:
     """The first comments on each behaviour, as the child's own results page shows them."""
     results = round_results(round_, Viewer(role=Role.OBSERVER))
     return {b.section.key: b.comments for b in results.behaviours if b.comments}
+
+
+def for_report(parent: Partnership, viewer: Viewer) -> Rollup | None:
+    """The roll-up for a parent's board report and workbook: for the views of facilitators
+    and observers (a partner lead's files leave it out), when the parent has children."""
+    if viewer.partner_lead or not parent.children.exists():
+        return None
+    return rollup(parent)
+
+
+def stamp(parent: Partnership) -> str:
+    """What the roll-up is worked out from, for a kept file: the children, what they share
+    and their names, their rounds, reopenings and deleted answers, and today's date (a round
+    counts as closed once its closing date has passed, before that is recorded). Two
+    queries."""
+    children = list(
+        parent.children.order_by("pk").values_list(
+            "pk", "name", "level", "figures_to_parent", "comments_to_parent"
+        )
+    )
+    rounds = list(
+        Round.objects.filter(partnership__parent=parent)
+        .exclude(status=Status.DRAFT)
+        .order_by("pk")
+        .values_list(
+            "pk", "title", "status", "closes_on", "closed_at", "retention__answers_deleted_at"
+        )
+    )
+    return repr((children, rounds, timezone.localdate()))

@@ -15,13 +15,19 @@ from .exports import (
     layer_records,
     neutralise,
     response_records,
+    rollup_records,
     typed_columns,
 )
+from .rollup import Rollup
 from .types import RoundResults
 
 
 def workbook(
-    results: RoundResults, key_points: list[str], actions: list[Action], layers=None
+    results: RoundResults,
+    key_points: list[str],
+    actions: list[Action],
+    layers=None,
+    children: Rollup | None = None,
 ) -> bytes:
     """A Summary sheet, a Results sheet, Actions and, for those who may see them, Responses.
 
@@ -103,6 +109,8 @@ def workbook(
     _actions_sheet(book, results, actions, text, bold)
     if layers is not None:
         _layers_sheet(book, results, layers, text, num, bold, score, whole)
+    if children is not None:
+        _rollup_sheet(book, children, text, num, bold, score)
     if (
         results.shows_figures
         and results.viewer.may_download_responses
@@ -234,6 +242,25 @@ def _actions_sheet(book, results, actions, text, bold) -> None:
                 sheet.write_string(r, col, value)
     sheet.set_column(6, 7, 40)
     sheet.freeze_panes(1, 0)
+
+
+def _rollup_sheet(book, children: Rollup, text, num, bold, score) -> None:
+    """The partnerships within this one side by side, in the CSV's layout
+    (exports.rollup_records): one row a partnership and closed round."""
+    sheet = book.add_worksheet("Side by side")
+    header, records = rollup_records(children)
+    for col, name in enumerate(header):
+        text(sheet, 0, col, name, bold)
+    for r, record in enumerate(records, start=1):
+        for col, (name, value) in enumerate(zip(header, record, strict=True)):
+            if name.startswith(("behaviour_", "change_")):
+                num(sheet, r, col, value, score)
+            elif isinstance(value, int):
+                sheet.write_number(r, col, value)
+            elif value is not None:
+                text(sheet, r, col, value)
+    sheet.set_column(1, 4, 30)
+    sheet.freeze_panes(1, 3)
 
 
 def _layers_sheet(book, results, layers, text, num, bold, score, whole) -> None:
