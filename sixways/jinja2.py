@@ -1,5 +1,7 @@
 """The Jinja2 environment for our pages: our templates first, then the NHS.UK frontend macros."""
 
+from fractions import Fraction
+
 from django.conf import settings
 from django.contrib import messages
 from django.templatetags.static import static
@@ -55,6 +57,7 @@ def environment(**options) -> Environment:
         service_name="Six Ways",
         debug=settings.DEBUG,
         min_group_size=settings.MIN_GROUP_SIZE,
+        benchmark_min=settings.BENCHMARK_MIN_PARTNERSHIPS,
         field_params=field_params,
         participant_cookie=settings.PARTICIPANT_COOKIE_NAME,
         # Actions sit above partnerships and rounds, whose pages list the open ones.
@@ -63,5 +66,7 @@ def environment(**options) -> Environment:
     # skipLink, header, footer, radios and the like, rendered once per set of parameters.
     # A template that imports the NHS macro itself still gets the uncached one.
     env.globals.update(cached_macros(env))
-    env.filters.update(date=date, score=score, people_count=people_count, plural=plural)
+    env.filters.update(
+        date=date, score=score, people_count=people_count, plural=plural, fraction=Fraction
+    )
     return env

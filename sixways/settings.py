@@ -337,6 +337,9 @@ if not re.fullmatch(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]", PARTICIPANT_LINK_FAIL
 # --- Privacy --------------------------------------------------------------------------------
 # No group with fewer respondents than this is shown on its own in individual mode.
 MIN_GROUP_SIZE = envint("MIN_GROUP_SIZE", "5", minimum=3)
+# The benchmark across partnerships is shown only for a cohort of at least this many
+# partnerships (sixways/results/cohorts.py).
+BENCHMARK_MIN_PARTNERSHIPS = envint("BENCHMARK_MIN_PARTNERSHIPS", "10", minimum=5)
 # Participant invitation email addresses are removed this many days after their round closes.
 INVITATION_EMAIL_RETENTION_DAYS = envint("INVITATION_EMAIL_RETENTION_DAYS", "30", minimum=0)
 # Individual answers and comments are deleted this many days after their round closes; each

@@ -181,6 +181,7 @@ def test_retention_runs_once_and_leaves_recent_rounds(settings, old_round, open_
         "role_invitations_deleted": 0,
         "rounds_answers_deleted": 0,
         "returns_files_deleted": 0,
+        "benchmark_snapshots_taken": 0,
     }
     assert RoundAggregate.objects.filter(round=old_round).count() == 12
 

@@ -231,3 +231,29 @@ def test_the_systems_board_report_and_workbook_carry_the_places_side_by_side(
         io.BytesIO(client.get(reverse("results:xlsx", args=[own.pk])).content)
     )
     assert "Side by side" not in book.sheetnames
+
+
+def test_a_childs_agreed_answers_beside_peoples_own_are_shown_with_it(
+    client, system, system_facilitator
+):
+    from sixways.rounds.models import Answer, Invitation, Response
+
+    birch = system.places["Birch Place"].rounds.get()
+    invitation, _ = Invitation.issue(birch, None, kind=Invitation.Kind.COLLECTIVE)
+    agreed = Response.objects.create(
+        round=birch,
+        invitation=invitation,
+        state=Response.State.ALONGSIDE,
+        submitted_at=timezone.now(),
+    )
+    sometimes = birch.instrument.options.get(key="sometimes")
+    Answer.objects.bulk_create(
+        Answer(response=agreed, question=q, option=sometimes)
+        for q in birch.instrument.questions.all()
+    )
+    client.force_login(system_facilitator)
+    text = page_text(client.get(reverse("results:rollup", args=[system.pk])))
+    assert "with agreed answers beside people's own" in text
+    assert "Birch Place: the partnership's agreed answers" in text
+    child = next(c for c in rollup(system).children if c.partnership.name == "Birch Place")
+    assert child.agreed["1"] == 2

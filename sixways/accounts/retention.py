@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from sixways.results.benchmark import take_if_due
 from sixways.returns.importing import forget_old_files
 from sixways.rounds import retention as rounds_retention
 
@@ -33,4 +34,7 @@ def apply_retention(now=None) -> dict[str, int]:
         "role_invitations_deleted": role_invitations_deleted,
         "rounds_answers_deleted": rounds_retention.delete_answers(now),
         "returns_files_deleted": forget_old_files(now),
+        # Not retention, but daily and for the whole service: the benchmark's twice-yearly
+        # snapshot, taken on the first run of each half-year.
+        "benchmark_snapshots_taken": take_if_due(now),
     }

@@ -19,6 +19,8 @@ ACTIONS = {
     "partnership.created": "Set up the partnership",
     "partnership.changed": "Changed the partnership's details",
     "partnership.sharing-changed": "Changed what the partnership above can see",
+    "partnership.benchmark-joined": "Chose to take part in the benchmark",
+    "partnership.benchmark-left": "Stopped taking part in the benchmark",
     "partner.added": "Added a partner organisation",
     "partner.removed": "Removed a partner organisation",
     "partners.imported": "Imported partner organisations",

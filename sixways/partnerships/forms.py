@@ -308,3 +308,13 @@ class SharingForm(forms.ModelForm):
                 "comments_to_parent", "Comments can only be shared with the figures they go with"
             )
         return data
+
+
+class BenchmarkForm(forms.Form):
+    take_part = _yes_no(
+        "Take part in the benchmark",
+        "Yes, take part",
+        "No, do not take part",
+        "You can stop at any time: what was shared before stays in the snapshots already "
+        "taken, and nothing more is shared.",
+    )

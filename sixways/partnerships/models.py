@@ -93,6 +93,9 @@ class Partnership(models.Model):
     # them on. Parents read, never change; each change is in the activity log.
     figures_to_parent = models.BooleanField(default=True)
     comments_to_parent = models.BooleanField(default=False)
+    # Since when this partnership takes part in the benchmark across partnerships (None: it
+    # does not), as its facilitators chose; leaving stops its future contributions.
+    benchmark_joined_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = PartnershipQuerySet.as_manager()

@@ -10,6 +10,11 @@ urlpatterns = [
     path("partnerships/<int:partnership_id>/", views.detail, name="detail"),
     path("partnerships/<int:partnership_id>/edit/", views.edit, name="edit"),
     path("partnerships/<int:partnership_id>/sharing/", views.sharing, name="sharing"),
+    path(
+        "partnerships/<int:partnership_id>/benchmark/take-part/",
+        views.benchmark,
+        name="benchmark",
+    ),
     path("partnerships/<int:partnership_id>/partners/add/", views.add_partner, name="add-partner"),
     path(
         "partnerships/<int:partnership_id>/partners/import/",

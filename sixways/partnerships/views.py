@@ -21,7 +21,7 @@ from sixways.design.forms import form_page
 from sixways.design.text import plural
 from sixways.rounds.models import Invitation, Response, Round
 
-from .forms import ImportForm, OrganisationForm, PartnershipForm, SharingForm
+from .forms import BenchmarkForm, ImportForm, OrganisationForm, PartnershipForm, SharingForm
 from .models import Membership, Organisation, Partner, Partnership, Role
 from .roles import CHANGERS
 
@@ -147,6 +147,12 @@ def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
     partners = partnership.partners.select_related("organisation")
     facilitators = partnership.facilitators().order_by("user__email")
     has_closed_rounds = any(r.is_closed for r in rounds)
+    # Facilitators and observers read across partnerships: the children, the benchmark.
+    reads_results = (
+        Partnership.objects.for_user(request.user, (Role.FACILITATOR, Role.OBSERVER))
+        .filter(pk=partnership.pk)
+        .exists()
+    )
     tasks = []
     if can_change and not has_closed_rounds:
         tasks = setup_tasks(partnership, rounds, len(partners), len(facilitators))
@@ -162,10 +168,8 @@ def detail(request: HttpRequest, partnership_id: int) -> HttpResponse:
             "due": partnership.next_round_due(),
             "facilitators": facilitators,
             "has_closed_rounds": has_closed_rounds,
-            "reads_children": partnership.children.exists()
-            and Partnership.objects.for_user(request.user, (Role.FACILITATOR, Role.OBSERVER))
-            .filter(pk=partnership.pk)
-            .exists(),
+            "reads_children": reads_results and partnership.children.exists(),
+            "reads_results": reads_results,
             "today": timezone.localdate(),
         },
     )
@@ -221,6 +225,43 @@ def sharing(request: HttpRequest, partnership_id: int) -> HttpResponse:
         return redirect("partnerships:detail", partnership.pk)
     return form_page(
         request, "partnerships/sharing.jinja", {"form": form, "partnership": partnership}, form
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def benchmark(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    """Whether this partnership takes part in the benchmark: its facilitators decide, having
+    read exactly what is shared."""
+    partnership = _partnership(request, partnership_id, change=True)
+    joined = partnership.benchmark_joined_at is not None
+    form = BenchmarkForm(
+        request.POST if request.method == "POST" else None,
+        initial={"take_part": "yes" if joined else "no"},
+        auto_id="%s",
+    )
+    if request.method == "POST" and form.is_valid():
+        take_part = form.cleaned_data["take_part"]
+        if take_part != joined:
+            with transaction.atomic():
+                partnership.benchmark_joined_at = timezone.now() if take_part else None
+                partnership.save(update_fields=["benchmark_joined_at"])
+                action = (
+                    "partnership.benchmark-joined" if take_part else "partnership.benchmark-left"
+                )
+                audit.record(request, action, partnership, partnership)
+        messages.success(
+            request,
+            "The partnership takes part in the benchmark."
+            if take_part
+            else "The partnership does not take part in the benchmark.",
+        )
+        return redirect("partnerships:detail", partnership.pk)
+    return form_page(
+        request,
+        "partnerships/benchmark.jinja",
+        {"form": form, "partnership": partnership, "joined": joined},
+        form,
     )
 
 

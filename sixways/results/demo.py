@@ -3,10 +3,15 @@ neighbourhoods within Northdale's place, so the partnerships side by side have s
 show. Each child answers its own rounds; one keeps its figures to itself, one shares its
 comments too. The demo facilitator facilitates the system as well as Northdale's place.
 
+And the benchmark: twelve other places elsewhere take part, each with two closed rounds, and
+so does Northdale's place, so that a benchmark of places is shown (taken once, as the daily
+run would in each half-year).
+
 Answers are fixed patterns, as in rounds/demo.py: one digit per behaviour, 3 Yes … 0 No.
 """
 
 import datetime
+import random
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -25,6 +30,8 @@ from sixways.partnerships.models import (
 from sixways.rounds import demo as rounds_demo
 from sixways.rounds.fixtures import respond
 from sixways.rounds.models import Mode, Round, Status
+
+from . import benchmark
 
 # name, level, parent (None: the system), what it shares, and its closed rounds: (title,
 # days ago it closed, mode, {organisation: [patterns]}).
@@ -142,7 +149,7 @@ def create_system() -> Partnership:
                 closes_on=closed,
                 closed_at=timezone.now() - datetime.timedelta(days=days_ago),
             )
-            for place, (organisation_name, patterns) in enumerate(answers.items()):
+            for order, (organisation_name, patterns) in enumerate(answers.items()):
                 organisation = None
                 if organisation_name:
                     organisation, _ = Organisation.objects.get_or_create(
@@ -152,6 +159,51 @@ def create_system() -> Partnership:
                     round_.organisations.add(organisation)
                 for index, pattern in enumerate(patterns):
                     # The latest round's first respondent wrote the child's comment.
-                    first = number == 0 and place == 0 and index == 0
+                    first = number == 0 and order == 0 and index == 0
                     respond(round_, organisation, pattern, COMMENTS.get(name, {}) if first else {})
+    _benchmark_peers(instrument, today)
+    place.benchmark_joined_at = timezone.now()
+    place.save(update_fields=["benchmark_joined_at"])
+    benchmark.take()
     return system
+
+
+PEERS = [
+    "Ashby", "Bramley", "Calder", "Denholme", "Elland", "Farsley",
+    "Garforth", "Harden", "Ilkley", "Keighley", "Lindley", "Marsden",
+]  # fmt: skip
+
+
+def _benchmark_peers(instrument, today: datetime.date) -> None:
+    """Places elsewhere that take part in the benchmark: answers made up, but fixed."""
+    rng = random.Random(2026)
+    for name in PEERS:
+        peer = Partnership.objects.create(
+            name=f"{name} Place Partnership", level=Level.PLACE, benchmark_joined_at=timezone.now()
+        )
+        partners = [
+            Organisation.objects.create(name=f"{name} {what}", sector=sector)
+            for what, sector in [
+                ("Council", Sector.LOCAL_AUTHORITY),
+                ("NHS Trust", Sector.NHS_TRUST),
+            ]
+        ]
+        base = [rng.randint(1, 2) for _ in range(6)]
+        for days_ago, lift in ((200, 0), (60, rng.choice([0, 0, 1]))):
+            closed = today - datetime.timedelta(days=days_ago)
+            round_ = Round.objects.create(
+                partnership=peer,
+                instrument=instrument,
+                title="Spring 2026" if days_ago == 200 else "Autumn 2026",
+                mode=Mode.INDIVIDUAL,
+                status=Status.CLOSED,
+                opens_on=closed - datetime.timedelta(days=28),
+                closes_on=closed,
+                closed_at=timezone.now() - datetime.timedelta(days=days_ago),
+            )
+            round_.organisations.set(partners)
+            for n in range(6):
+                pattern = "".join(
+                    str(max(0, min(3, b + lift + rng.choice([-1, 0, 0, 1])))) for b in base
+                )
+                respond(round_, partners[n % 2], pattern)

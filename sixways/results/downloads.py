@@ -38,7 +38,7 @@ from sixways.partnerships.models import Role
 from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Round, RoundRetention, Status
 
-from . import pdf, rollup
+from . import benchmark, pdf, rollup
 from .cache import figures_key, results_cache
 from .layers import layers_stamp, round_layers, wording
 from .models import KeptDownload
@@ -102,6 +102,7 @@ def report_context(results: RoundResults) -> dict:
         "earlier_actions": review.agreed_at(results.previous.pk if results.previous else None),
         "rollup": (found := rollup.for_report(round_.partnership, results.viewer)),
         "rollup_chart": rollup_chart(found) if found else None,
+        "benchmark": benchmark.for_report(round_.partnership, results.viewer),
         "generated_at": timezone.now(),
         "site_url": settings.SITE_URL,
         "report": True,
@@ -129,6 +130,7 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     alongside = layers_stamp(round_)
     # A parent's files carry its children side by side, as they stand (rollup.py).
     children = rollup.stamp(round_.partnership) if not viewer.partner_lead else ""
+    children += benchmark.stamp(round_.partnership) if not viewer.partner_lead else ""
     built_from = (
         f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}|{alongside}|{children}"
     )

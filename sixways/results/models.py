@@ -44,3 +44,34 @@ def _delete_file(sender, instance: KeptDownload, **kwargs) -> None:
     # the deletion is rolled back, the row outlives its file and the next request builds it again.
     if instance.file:
         instance.file.storage.delete(instance.file.name)
+
+
+class BenchmarkSnapshot(models.Model):
+    """One cohort's benchmark as it was taken (benchmark.py): kept, so that the benchmark
+    people see changes twice a year, not with each round that closes, and nobody can work a
+    contributor out by comparing it from day to day."""
+
+    taken_at = models.DateTimeField(default=timezone.now)
+    instrument_key = models.SlugField(max_length=50)
+    instrument_version = models.PositiveIntegerField()
+    level = models.CharField(max_length=20, blank=True)  # "": every level together
+    # Who contributed, to compare with the next snapshot (cohorts.withheld_because). Never
+    # shown to anyone, nor in any file.
+    contributors = models.JSONField(default=list)
+    partnerships = models.PositiveIntegerField()
+    # Per behaviour and question: the quartiles across the partnerships; and the movement.
+    figures = models.JSONField(default=dict)
+    shown = models.BooleanField()
+    withheld_because = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["instrument_key", "instrument_version", "level", "taken_at"],
+                name="benchmark_cohort",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Benchmark of {self.level or 'every level'}, {self.taken_at:%Y-%m-%d}"

@@ -32,6 +32,7 @@ from sixways.partnerships.roles import Viewer
 from sixways.rounds.models import Mode, Response, Round, Status
 
 from . import privacy, scoring
+from .layers import round_layers
 from .queries import figures, figures_shown, load, round_results, snapshot, visibility
 from .types import ShownComment
 
@@ -68,6 +69,9 @@ class Child:
     partnership: Partnership
     points: list[RoundPoint]  # its closed rounds, oldest first
     agreed_alongside: bool = False  # its latest round has agreed answers beside people's own
+    # Where its latest round is people's own answers with the partnership's agreed answers
+    # recorded beside them: the agreed answers' score for each behaviour.
+    agreed: dict[str, Fraction] = field(default_factory=dict)
     comments: dict[str, list[ShownComment]] = field(default_factory=dict)  # behaviour key
 
     @property
@@ -175,6 +179,13 @@ def rollup(parent: Partnership) -> Rollup:
     for child in found:
         if child.partnership.comments_to_parent and child.shown:
             child.comments = _comments(child.latest.round)
+        if child.agreed_alongside and child.shown and child.latest.round.mode != Mode.COLLECTIVE:
+            layers = round_layers(child.latest.round)
+            child.agreed = {
+                b.section.key: b.agreed
+                for b in (layers.behaviours if layers else [])
+                if b.agreed is not None
+            }
     newest = max(
         (r for r in rounds if r.pk in latest_ids.values()),
         key=lambda r: r.instrument.version,

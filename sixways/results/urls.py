@@ -34,6 +34,8 @@ urlpatterns = [
         views.rollup_json,
         name="rollup-json",
     ),
+    path("partnerships/<int:partnership_id>/benchmark/", views.benchmark_page, name="benchmark"),
+    path("benchmark/overview/", views.benchmark_overview, name="benchmark-overview"),
     # Downloads. The addresses are documented in docs/exports.md: keep them stable.
     path("rounds/<int:round_id>/board-report.pdf", views.report_pdf, name="pdf"),
     path("rounds/<int:round_id>/summary.pptx", views.summary_pptx, name="pptx"),

@@ -13,7 +13,7 @@ from sixways.partnerships.models import Partnership, Role
 from sixways.partnerships.roles import viewer_for
 from sixways.rounds.models import Round
 
-from . import downloads, exports, slides
+from . import benchmark, downloads, exports, slides
 from .comments import COMMENTS_PER_PAGE, comment_page
 from .layers import round_layers, wording
 from .presenters import key_points, rollup_chart, round_charts, trend_charts
@@ -188,6 +188,33 @@ def rollup_json(request: HttpRequest, partnership_id: int) -> HttpResponse:
     return _attachment(
         exports.rollup_json_bytes(found), "application/json", f"{name}-side-by-side.json"
     )
+
+
+@require_safe
+@login_required
+def benchmark_page(request: HttpRequest, partnership_id: int) -> HttpResponse:
+    """Where the partnership sits among those that take part: for its facilitators and
+    observers, and only once it takes part itself."""
+    partnership = _parent(request, partnership_id)
+    found = benchmark.standing(partnership) if partnership.benchmark_joined_at else None
+    return render(
+        request,
+        "results/benchmark.jinja",
+        {
+            "partnership": partnership,
+            "standing": found,
+            "can_change": viewer_for(request.user, partnership.pk).may_change,
+        },
+    )
+
+
+@require_safe
+@login_required
+def benchmark_overview(request: HttpRequest) -> HttpResponse:
+    """For service administrators: the picture across every partnership, anonymised."""
+    if not request.user.is_staff:
+        raise Http404("Only service administrators see the overview")
+    return render(request, "results/overview.jinja", benchmark.overview())
 
 
 # --- Downloads ------------------------------------------------------------------------------

@@ -58,3 +58,25 @@ def test_a_system_sees_its_places_and_a_place_decides_what_it_shares(
     )
     assert "keep their figures to themselves" not in page.inner_text("main")
     assert "Northdale Place Partnership" in page.locator("#not-sharing").inner_text()
+
+
+def test_a_place_that_takes_part_sees_where_it_sits_in_the_benchmark(
+    live_server, page, transactional_db
+):
+    results_demo.create_system()
+    facilitator = get_user_model().objects.get(username=demo.FACILITATOR_EMAIL)
+    place = facilitator.memberships.get(partnership__name=demo.PARTNERSHIP).partnership
+    sign_in(page, live_server, facilitator)
+    page.goto(live_server.url + reverse("partnerships:detail", args=[place.pk]))
+    page.get_by_role("link", name="Where you sit among other partnerships").click()
+    assert "13 partnerships at place level" in page.locator("#cohort").inner_text()
+    table = page.locator("#benchmark-behaviours")
+    assert table.get_by_role("row").count() == 7  # a header and six behaviours
+    assert "quartile" in table.inner_text().lower()
+    for word in ("rank", "best", "worst"):
+        assert word not in page.inner_text("main").lower().replace("no ranking", "")
+    assert_accessible(page, "the benchmark")
+    shot(page, "benchmark")
+    page.get_by_role("link", name="Stop taking part, or read what is shared").click()
+    assert "Exactly what is shared" in page.inner_text("main")
+    assert_accessible(page, "taking part in the benchmark")
