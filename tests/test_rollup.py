@@ -257,3 +257,15 @@ def test_a_childs_agreed_answers_beside_peoples_own_are_shown_with_it(
     assert "Birch Place: the partnership's agreed answers" in text
     child = next(c for c in rollup(system).children if c.partnership.name == "Birch Place")
     assert child.agreed["1"] == 2
+
+
+def test_kept_files_of_a_partnership_without_children_or_benchmark_are_not_rebuilt_daily(
+    partnership, system
+):
+    from sixways.results import benchmark
+    from sixways.results import rollup as rollup_module
+
+    assert rollup_module.stamp(partnership) == ""
+    assert benchmark.stamp(partnership) == ""
+    # A parent's stamp names its children's rounds, not the day.
+    assert "Alder Place" in rollup_module.stamp(system)

@@ -27,7 +27,7 @@ from sixways.instruments.shape import shapes
 from sixways.partnerships.models import Level, Partnership
 from sixways.rounds.models import Response, Round, Status
 
-from . import cohorts, scoring
+from . import cohorts, rollup, scoring
 from .models import BenchmarkSnapshot
 from .queries import figures, figures_shown, load, snapshot, visibility
 
@@ -312,13 +312,16 @@ def for_report(partnership: Partnership, viewer) -> Standing | None:
 
 
 def stamp(partnership: Partnership) -> str:
-    """What the benchmark in a kept file is worked out from: whether the partnership takes
-    part, the snapshots shown, and its rounds' closing. Two queries."""
+    """What the benchmark in a kept file is worked out from: the snapshots shown and the
+    partnership's rounds as they stand today. Nothing for a partnership that does not take
+    part; two queries for one that does."""
+    if partnership.benchmark_joined_at is None:
+        return ""
     shown = list(BenchmarkSnapshot.objects.filter(shown=True).values_list("pk", flat=True)[:50])
-    rounds = list(
+    rounds = (
         Round.objects.filter(partnership=partnership)
         .exclude(status=Status.DRAFT)
         .order_by("pk")
         .values_list("pk", "status", "closes_on", "closed_at")
     )
-    return repr((partnership.benchmark_joined_at, shown, rounds, timezone.localdate()))
+    return repr((partnership.benchmark_joined_at, shown, rollup.statuses(rounds)))

@@ -128,12 +128,12 @@ def kept(round_: Round, viewer: Viewer, kind: str) -> bytes:
     # actions, which both files show.
     actions = review.stamp(round_.partnership_id)
     alongside = layers_stamp(round_)
-    # A parent's files carry its children side by side, as they stand (rollup.py).
-    children = rollup.stamp(round_.partnership) if not viewer.partner_lead else ""
-    children += benchmark.stamp(round_.partnership) if not viewer.partner_lead else ""
-    built_from = (
-        f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}|{alongside}|{children}"
-    )
+    # A parent's files carry its children side by side, and a partnership that takes part its
+    # place in the benchmark; a partner lead's carry neither.
+    across = ""
+    if not viewer.partner_lead:
+        across = rollup.stamp(round_.partnership) + benchmark.stamp(round_.partnership)
+    built_from = f"{figures_key(round_, viewer)}|{settings.SITE_URL}|{actions}|{alongside}|{across}"
     built_from = hashlib.sha256(built_from.encode()).hexdigest()
     held = KeptDownload.objects.filter(round=round_, kind=kind, view=view).first()
     if (content := _read(held, built_from)) is not None:

@@ -229,22 +229,33 @@ def for_report(parent: Partnership, viewer: Viewer) -> Rollup | None:
     return rollup(parent)
 
 
+def statuses(rounds) -> list[tuple]:
+    """Rounds' rows for a kept file's stamp, each with its status as it stands today (a round
+    counts as closed once its closing date has passed, before that is recorded): so the stamp
+    changes the day a round closes by its date, and not every day."""
+    today = timezone.localdate()
+    return [
+        (*row, "closed" if row[1] == Status.OPEN and row[2] < today else row[1]) for row in rounds
+    ]
+
+
 def stamp(parent: Partnership) -> str:
-    """What the roll-up is worked out from, for a kept file: the children, what they share
-    and their names, their rounds, reopenings and deleted answers, and today's date (a round
-    counts as closed once its closing date has passed, before that is recorded). Two
-    queries."""
+    """What the roll-up in a kept file is worked out from: the children, what they share and
+    their names, and their rounds, closings, reopenings and deleted answers. Nothing for a
+    partnership without children; two queries for one with them."""
     children = list(
         parent.children.order_by("pk").values_list(
             "pk", "name", "level", "figures_to_parent", "comments_to_parent"
         )
     )
-    rounds = list(
+    if not children:
+        return ""
+    rounds = (
         Round.objects.filter(partnership__parent=parent)
         .exclude(status=Status.DRAFT)
         .order_by("pk")
         .values_list(
-            "pk", "title", "status", "closes_on", "closed_at", "retention__answers_deleted_at"
+            "pk", "status", "closes_on", "closed_at", "title", "retention__answers_deleted_at"
         )
     )
-    return repr((children, rounds, timezone.localdate()))
+    return repr((children, statuses(rounds)))

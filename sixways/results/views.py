@@ -152,9 +152,10 @@ def trend(request: HttpRequest, partnership_id: int) -> HttpResponse:
     )
 
 
-def _parent(request: HttpRequest, partnership_id: int) -> Partnership:
-    """A partnership whose children's figures this person may read: its facilitators and
-    observers. Partner leads, the children's own people and everyone else get 404."""
+def _read_across(request: HttpRequest, partnership_id: int) -> Partnership:
+    """A partnership whose view across partnerships (its children side by side, the
+    benchmark) this person may read: its facilitators and observers. Partner leads, its
+    children's own people and everyone else get 404."""
     readers = (Role.FACILITATOR, Role.OBSERVER)
     return get_object_or_404(Partnership.objects.for_user(request.user, readers), pk=partnership_id)
 
@@ -162,7 +163,7 @@ def _parent(request: HttpRequest, partnership_id: int) -> Partnership:
 @require_safe
 @login_required
 def rollup_page(request: HttpRequest, partnership_id: int) -> HttpResponse:
-    found = rollup(_parent(request, partnership_id))
+    found = rollup(_read_across(request, partnership_id))
     return render(
         request,
         "results/rollup.jinja",
@@ -173,7 +174,7 @@ def rollup_page(request: HttpRequest, partnership_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def rollup_csv(request: HttpRequest, partnership_id: int) -> HttpResponse:
-    found = rollup(_parent(request, partnership_id))
+    found = rollup(_read_across(request, partnership_id))
     name = slugify(found.parent.name) or "partnership"
     return _attachment(
         exports.rollup_csv_bytes(found), "text/csv; charset=utf-8", f"{name}-side-by-side.csv"
@@ -183,7 +184,7 @@ def rollup_csv(request: HttpRequest, partnership_id: int) -> HttpResponse:
 @require_safe
 @login_required
 def rollup_json(request: HttpRequest, partnership_id: int) -> HttpResponse:
-    found = rollup(_parent(request, partnership_id))
+    found = rollup(_read_across(request, partnership_id))
     name = slugify(found.parent.name) or "partnership"
     return _attachment(
         exports.rollup_json_bytes(found), "application/json", f"{name}-side-by-side.json"
@@ -195,7 +196,7 @@ def rollup_json(request: HttpRequest, partnership_id: int) -> HttpResponse:
 def benchmark_page(request: HttpRequest, partnership_id: int) -> HttpResponse:
     """Where the partnership sits among those that take part: for its facilitators and
     observers, and only once it takes part itself."""
-    partnership = _parent(request, partnership_id)
+    partnership = _read_across(request, partnership_id)
     found = benchmark.standing(partnership) if partnership.benchmark_joined_at else None
     return render(
         request,

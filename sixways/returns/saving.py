@@ -146,14 +146,24 @@ def _save_chunk(round_: Round, rows: list[Row], user_id, upload, now) -> int:
 
 def save_keyed(round_: Round, row: Row, user) -> None:
     """One return keyed in from paper: checked by its form, saved in one transaction."""
-    taken = Refused([Problem(f"The reference {row.reference} is already in this round")])
+    taken = Refused(
+        [Problem(f"The reference {row.reference} is already in this round", column="reference")]
+    )
     try:
         with transaction.atomic():
             locked = lock_round(round_)
             if row.reference and row.reference.casefold() in taken_references(locked):
                 raise taken
             if row.organisation in answered_organisations(locked):
-                raise Refused([Problem("That organisation has already sent its response")])
+                raise Refused(
+                    [
+                        Problem(
+                            "That organisation has already sent its response, and each "
+                            "organisation sends one",
+                            column="organisation",
+                        )
+                    ]
+                )
             save_rows(locked, [row], user.pk)
             rebuild_tally(locked)
     except IntegrityError as error:  # the same reference saved a moment ago elsewhere

@@ -129,7 +129,10 @@ def enter(request: HttpRequest, round_id: int) -> HttpResponse:
         except RoundClosed:
             return _closed(request, round_)
         except Refused as refused:
-            context["errors"] = [{"text": p.text, "href": "#reference"} for p in refused.problems]
+            # Each links to the field it is about (saving.save_keyed names it).
+            context["errors"] = [
+                {"text": p.text, "href": f"#{p.column or 'reference'}"} for p in refused.problems
+            ]
         else:
             audit.record(request, "returns.keyed", round_.partnership, round_)
             messages.success(request, "The return has been saved.")
