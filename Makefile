@@ -8,7 +8,7 @@ VENV := .venv/bin
 PORT ?= 8000
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run install test test-fast coverage lint format debian-deps worker clean bench bench-workshops bench-returns bench-rollup
+.PHONY: run install test test-fast coverage lint format debian-deps worker clean bench bench-workshops bench-returns bench-rollup bench-api
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -90,6 +90,11 @@ bench-returns: install
 # A system's places side by side: 10 places over 10 rounds (docs/performance.md).
 bench-rollup: install
 	$(VENV)/python bench/rollup.py $(BENCH_ARGS)
+
+# The API's question-results table on a round of 100,000 responses, and an unchanged refresh
+# (docs/performance.md). A few minutes, most of them making the responses.
+bench-api: install
+	$(VENV)/python bench/api.py $(BENCH_ARGS)
 
 worker: install
 	DEBUG=1 $(VENV)/python manage.py db_worker

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sixways.returns",
     "sixways.workshops",
     "sixways.accounts",
+    "sixways.sharing",
     "sixways.design",
 ]
 
@@ -333,6 +334,16 @@ CACHES = {
 PARTICIPANT_LINK_FAILURES = os.environ.get("PARTICIPANT_LINK_FAILURES", "20/h")
 if not re.fullmatch(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]", PARTICIPANT_LINK_FAILURES):
     raise ImproperlyConfigured("PARTICIPANT_LINK_FAILURES must look like 20/h or 50/10m")
+
+# Board links (read-only links to a round's results) last this many days unless their
+# facilitator chooses otherwise, and never more than a year; API tokens last a year by default.
+BOARD_LINK_DAYS = envint("BOARD_LINK_DAYS", "90", minimum=1)
+BOARD_LINK_MAX_DAYS = 366
+API_TOKEN_DAYS = envint("API_TOKEN_DAYS", "365", minimum=1)
+# Requests one API token may make, and wrong tokens one address may send, before waiting.
+API_RATE = os.environ.get("API_RATE", "600/h")
+if not re.fullmatch(r"[1-9][0-9]*/(?:[1-9][0-9]*)?[smhd]", API_RATE):
+    raise ImproperlyConfigured("API_RATE must look like 600/h or 100/10m")
 
 # --- Privacy --------------------------------------------------------------------------------
 # No group with fewer respondents than this is shown on its own in individual mode.

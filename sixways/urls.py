@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("sixways.actions.urls")),
     path("", include("sixways.returns.urls")),
     path("", include("sixways.workshops.urls")),
+    path("", include("sixways.sharing.urls")),
+    path("", include("sixways.sharing.api_urls")),
     path("accounts/", include("sixways.accounts.urls")),
     path("accounts/", include("sixways.accounts.allauth_urls")),
     path("help/scores/", page("pages/help.jinja", privacy.notice), name="help"),

@@ -29,6 +29,7 @@ from sixways.partnerships.models import Partnership, Role
 from sixways.results.models import KeptDownload
 from sixways.returns.models import Return, Upload
 from sixways.rounds.models import Comment, Invitation, Response, Status
+from sixways.sharing.models import ApiToken, BoardLink
 from tests.conftest import PASSWORD, make_round
 
 SECRET_COMMENT = "Candid words about a partner that only this partnership may read"
@@ -61,6 +62,9 @@ PUBLIC = {
     "help",
     "help-workshops",
     "help-returns",
+    "api:help-api",  # how to use the API; its list of tables and description hold no data
+    "api:index",
+    "api:openapi",
     "privacy",
 }
 # What a reader may change, on purpose: a partner lead proposes actions for their organisation
@@ -276,7 +280,16 @@ def victim(partnership, organisations, instrument, facilitator, observer, partne
         state=Upload.State.IMPORTED,
         imported_at=timezone.now(),
     )
+    ApiToken.issue(
+        partnership, name="Dashboard", expires_at=timezone.now() + datetime.timedelta(days=9)
+    )
     RoleInvitation.issue(partnership, "invited@eastvale.example", Role.OBSERVER)
+    BoardLink.issue(
+        closed,
+        label="Board",
+        sections=["overview"],
+        expires_at=timezone.now() + datetime.timedelta(days=9),
+    )
     audit.record(facilitator, "round.opened", partnership, opened)
     return partnership
 

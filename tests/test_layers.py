@@ -21,12 +21,14 @@ LAYERS = [
     "returns",
     "workshops",
     "accounts",
+    "sharing",
 ]
 
 # The pages that read from a layer above their app, and why.
 ALLOWED = {
     ("partnerships.views", "rounds"): "a partnership's pages list its rounds",
     ("actions.views", "results"): "the action plan puts each behaviour's scores beside it",
+    ("rounds.views", "workshops"): "the start page offers a workshop running in the round",
 }
 
 ROOT = pathlib.Path(sixways.__file__).parent

@@ -10,8 +10,10 @@ from sixways.results.privacy import (
     POOLED,
     SMALL,
     Group,
+    Room,
     plan,
     publishes_figures,
+    room_question,
     shown_count,
 )
 
@@ -136,3 +138,39 @@ def test_every_published_group_has_at_least_k_that_count(organisations):
     if merged:
         last = max(merged, key=lambda o: (counted[o], o))
         assert sum(counted[o] for o in result.pooled if o != last) < K
+
+
+# --- Rule 7: a workshop's room against the round's answers --------------------------------------
+
+
+@given(
+    st.dictionaries(
+        st.integers(1, 24),
+        st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 40)),
+        max_size=6,
+    ),
+    st.integers(3, 10),
+)
+def test_the_room_rule_passes_a_round_only_when_nobody_can_be_subtracted_out(rooms, k):
+    built = {
+        q: Room(shown=shown, matched=min(matched, shown, sent), sent=sent)
+        for q, (shown, matched, sent) in rooms.items()
+    }
+    found = room_question(built, k)
+    if found is None:
+        for room in built.values():
+            for differing in (room.sent - room.matched, room.shown - room.matched):
+                assert differing == 0 or differing >= k
+    else:
+        room = built[found]
+        differing = (room.sent - room.matched, room.shown - room.matched)
+        assert any(0 < d < k for d in differing)
+
+
+def test_the_room_rule_names_the_question_and_refuses_what_it_cannot_reason_about():
+    assert room_question({"1.1": Room(shown=6, matched=6, sent=6)}, 5) is None
+    assert room_question({"1.1": Room(shown=6, matched=6, sent=7)}, 5) == "1.1"
+    assert room_question({"1.1": Room(shown=6, matched=5, sent=5)}, 5) == "1.1"
+    assert room_question({"1.1": Room(shown=6, matched=6, sent=11)}, 5) is None
+    # One person counted by two workshops: more matched than sent.
+    assert room_question({"1.1": Room(shown=12, matched=12, sent=6)}, 5) == "1.1"

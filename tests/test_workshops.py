@@ -205,15 +205,14 @@ def test_a_forged_or_borrowed_seat_cookie_seats_nobody(
     assert not Vote.objects.exists()
 
 
-def test_a_workshop_runs_only_in_an_open_collective_round(
-    client, facilitator, partnership, instrument, open_round
+def test_a_workshop_runs_only_in_an_open_collective_or_individual_round(
+    client, facilitator, partnership, instrument
 ):
     client.force_login(facilitator)
     organisational = make_round(partnership, instrument, mode=Mode.ORGANISATIONAL, title="Org")
     closed = make_round(partnership, instrument, mode=Mode.COLLECTIVE, status="closed")
     for round_, reason in [
-        (open_round, "runs in a collective round"),  # individual: see docs/adr/0013
-        (organisational, "runs in a collective round"),
+        (organisational, "each organisation sends one response, so a workshop"),
         (closed, "only run while its round is open"),
     ]:
         url = reverse("workshops:control", args=[round_.pk])
@@ -317,21 +316,27 @@ def test_only_the_partnership_sees_the_live_screen_and_only_facilitators_the_con
 def finish(client, running, collective, instrument, organisations) -> None:
     """Six vote on 1.1 (three against), the room agrees Yes everywhere, the workshop ends
     and the round closes."""
-    from sixways.rounds.models import Status as RoundStatus
 
     devices = [phone(running, organisations[0]) for _ in range(K)] + [phone(running)]
     open_question(client, collective, "1.1")
     votes = ["no", "no", "not-always", "yes", "yes", "sometimes"][: K + 1]
     for device, option in zip(devices, votes, strict=True):
         cast(device, running, "1.1", option)
+    agree_yes_end_and_close(client, collective, instrument)
+
+
+def agree_yes_end_and_close(client, round_, instrument) -> None:
+    """The room agrees Yes to every question, the workshop ends and the round closes."""
+    from sixways.rounds.models import Status as RoundStatus
+
     for question in instrument.questions.all():
         agreed = Response.objects.filter(invitation__kind=Invitation.Kind.COLLECTIVE).first()
         client.post(
-            reverse("workshops:agree", args=[collective.pk]),
+            reverse("workshops:agree", args=[round_.pk]),
             {"question": question.key, "option": "yes", "version": agreed.version if agreed else 0},
         )
-    client.post(reverse("workshops:end", args=[collective.pk]))
-    type(collective).objects.filter(pk=collective.pk).update(
+    client.post(reverse("workshops:end", args=[round_.pk]))
+    type(round_).objects.filter(pk=round_.pk).update(
         status=RoundStatus.CLOSED, closed_at=timezone.now()
     )
 
@@ -467,3 +472,242 @@ def test_guessing_codes_is_slowed_like_guessing_links(client, running, settings)
     assert answers[:3] == [404, 404, 404] and answers[3:] == [429, 429]
     # The right code still works from the same address.
     assert guesser.post(reverse("workshops:join"), {"code": running.code}).status_code == 302
+
+
+def by_organisation(page: str, behaviour: str) -> dict[str, str]:
+    """The by-organisation table of one behaviour: each group's row, as text."""
+    table = page[page.index(f'data-by-organisation="{behaviour}"') :]
+    table = table[: table.index("</table>")]
+    rows = {}
+    for chunk in table.split('data-group="')[1:]:
+        name, rest = chunk.split('"', 1)
+        rows[name] = " ".join(rest[: rest.index("</tr>")].split())
+    return rows
+
+
+def test_each_organisations_people_are_beside_the_agreed_answers_where_they_are_enough(
+    client, running, collective, instrument, organisations, settings
+):
+    """On 1.1, K from the council, two from the trust and K - 2 who gave no organisation
+    vote: the council is shown on its own, the others together (K of them). On 1.2 three
+    council seats vote with the rest: nobody is shown on their own, only all together."""
+    council, trust = organisations
+    devices = (
+        [phone(running, council) for _ in range(K)]
+        + [phone(running, trust) for _ in range(2)]
+        + [phone(running) for _ in range(K - 2)]
+    )
+    open_question(client, collective, "1.1")
+    for device in devices:
+        cast(device, running, "1.1", "no")
+    open_question(client, collective, "1.2")
+    for device in devices[:3] + devices[K:]:
+        cast(device, running, "1.2", "yes")
+    agree_yes_end_and_close(client, collective, instrument)
+
+    page = client.get(reverse("results:layers", args=[collective.pk])).content.decode()
+    rows = by_organisation(page, "1")
+    assert set(rows) == {"Eastvale Council", "Eastvale NHS Trust", "Organisation not given", "pool"}
+    council_cells = rows["Eastvale Council"].split("</td>")
+    assert "0.00" in council_cells[0] and "gap +3.00" in council_cells[0]
+    assert "With other organisations" in council_cells[1]
+    for name in ("Eastvale NHS Trust", "Organisation not given"):
+        assert "With other organisations" in rows[name].split("</td>")[0]
+    pool_cells = rows["pool"].split("</td>")
+    assert "0.00" in pool_cells[0]  # 1.1: the K others, all No
+    assert "3.00" in pool_cells[1]  # 1.2: all K + 3 together, all Yes
+    assert "No answers" in pool_cells[2]  # 1.3: nobody voted
+    csv_reply = client.get(
+        reverse("results:layers-by-organisation-csv", args=[collective.pk])
+    ).content.decode()
+    lines = [line.split(",") for line in csv_reply.strip().splitlines()[1:]]
+    council_11 = next(r for r in lines if r[2] == "Eastvale Council" and r[5] == "1.1")
+    assert council_11[7:9] == ["no", str(K)]
+    trust_11 = next(r for r in lines if r[2] == "Eastvale NHS Trust" and r[5] == "1.1")
+    assert trust_11[7] == "yes" and trust_11[8] == ""
+    # Nobody's figures below K anywhere in the file.
+    for row in lines:
+        assert row[8] == "" or int(row[8]) >= K
+
+
+def test_by_organisation_follows_the_rounds_own_pooling_in_an_individual_round(
+    client, facilitator, partnership, instrument, organisations
+):
+    from sixways.rounds.fixtures import respond
+    from sixways.rounds.models import Status as RoundStatus
+    from tests.conftest import ALL_YES
+
+    round_ = make_round(partnership, instrument)  # individual
+    round_.organisations.set(organisations)
+    for _ in range(K):
+        respond(round_, organisations[0], "111111")
+    for _ in range(K):
+        respond(round_, organisations[1], "222222")
+    client.force_login(facilitator)
+    version = 0
+    for number in range(1, 7):
+        answers = {k: v for k, v in ALL_YES.items() if k.startswith(f"q{number}_")}
+        client.post(
+            reverse("rounds:agreed-behaviour", args=[round_.pk, number]),
+            {**answers, "version": version, "action": "continue"},
+        )
+        version += 1
+    client.post(reverse("rounds:agreed", args=[round_.pk]), {"version": version})
+    type(round_).objects.filter(pk=round_.pk).update(
+        status=RoundStatus.CLOSED, closed_at=timezone.now()
+    )
+    page = client.get(reverse("results:layers", args=[round_.pk])).content.decode()
+    rows = by_organisation(page, "3")
+    assert "1.00" in rows["Eastvale Council"] and "gap +2.00" in rows["Eastvale Council"]
+    assert "2.00" in rows["Eastvale NHS Trust"] and "gap +1.00" in rows["Eastvale NHS Trust"]
+    # One response fewer at the trust, and both are counted together, as on the results pages.
+    Response.objects.filter(organisation=organisations[1]).order_by("pk").first().delete()
+    from sixways.rounds.tally import rebuild_tally
+
+    rebuild_tally(round_.pk)
+    from sixways.results.cache import results_cache
+
+    results_cache().clear()
+    page = client.get(reverse("results:layers", args=[round_.pk])).content.decode()
+    assert 'data-by-organisation="3"' not in page
+    assert "shown for the partnership as a whole only" in page
+
+
+# --- A workshop in a round where people answer for themselves --------------------------------
+
+
+def seat_with_link(token: str) -> Client:
+    device = Client()
+    start = device.get(reverse("rounds:start", args=[token])).content.decode()
+    assert "In the workshop now?" in start
+    reply = device.post(reverse("workshops:join-with-link", args=[token]))
+    assert reply.status_code == 302, reply.content.decode()
+    return device
+
+
+def individual_workshop(client, facilitator, partnership, instrument, organisations, people):
+    """An open individual round, a workshop in it, and `people` joined with their own links;
+    1.1 voted on by all of them ("no" by the first, "yes" by the rest) and shown."""
+    round_ = make_round(partnership, instrument, title="Spring round")
+    round_.organisations.set(organisations)
+    client.force_login(facilitator)
+    client.post(reverse("workshops:control", args=[round_.pk]), {"pace": "question"})
+    workshop = Workshop.objects.get(round=round_)
+    tokens = [Invitation.issue(round_, organisations[0])[1] for _ in range(people)]
+    devices = [seat_with_link(token) for token in tokens]
+    open_question(client, round_, "1.1")
+    for number, device in enumerate(devices):
+        cast(device, workshop, "1.1", "no" if number == 0 else "yes")
+    assert client.post(reverse("workshops:reveal", args=[round_.pk])).status_code == 302
+    client.post(reverse("workshops:end", args=[round_.pk]))
+    return round_, workshop, tokens, devices
+
+
+def finish_online(token: str, change: bool = False) -> None:
+    """The person finishes their answers as anyone does online, and sends them."""
+    from sixways.instruments.models import Option
+    from sixways.rounds.answering import submit
+
+    invitation = Invitation.objects.from_token(token)
+    response = Response.objects.get(invitation=invitation)
+    yes = Option.objects.get(instrument=response.round.instrument, key="yes")
+    no = Option.objects.get(instrument=response.round.instrument, key="no")
+    for question in response.round.instrument.questions.exclude(key="1.1"):
+        response.answers.create(question=question, option=yes)
+    if change:
+        response.answers.filter(question__key="1.1").update(
+            option=no if response.answers.get(question__key="1.1").option == yes else yes
+        )
+    submit(response)
+
+
+def close(round_) -> None:
+    from sixways.results.cache import results_cache
+    from sixways.rounds.models import Status as RoundStatus
+
+    type(round_).objects.filter(pk=round_.pk).update(
+        status=RoundStatus.CLOSED, closed_at=timezone.now()
+    )
+    results_cache().clear()
+
+
+def test_in_an_individual_round_people_join_with_their_own_link_and_votes_become_answers(
+    client, facilitator, partnership, instrument, organisations
+):
+    round_, workshop, tokens, devices = individual_workshop(
+        client, facilitator, partnership, instrument, organisations, K + 1
+    )
+    assert Seat.objects.filter(workshop=workshop, invitation__isnull=True).count() == 0
+    # Each person's vote is in their own draft, for them to finish; nothing counts yet.
+    drafts = Response.objects.filter(round=round_, state=Response.State.DRAFT)
+    assert drafts.count() == K + 1
+    assert sorted(drafts.values_list("answers__option__key", flat=True)) == ["no"] + ["yes"] * K
+    ended = devices[0].get(reverse("workshops:room", args=[workshop.code])).content.decode()
+    assert "finish and send your answers" in ended
+    # Back through the link, the person carries on where the room left off.
+    device = Client()
+    device.post(reverse("rounds:start", args=[tokens[0]]))
+    page = device.get(reverse("rounds:section", args=[1])).content.decode()
+    assert 'value="no" checked' in page
+
+    for token in tokens:
+        finish_online(token)
+    close(round_)
+    overview = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert f"{K + 1} responses sent" in overview
+    assert "Scores for each behaviour" in overview
+
+
+@pytest.mark.parametrize(
+    "online, changed, unsent, shown",
+    [
+        (1, 0, 0, False),  # one answer from outside the room: the room's spread leaves it
+        (K, 0, 0, True),  # K outside the room: a group of K, like any
+        (0, 1, 0, False),  # someone changed their room answer afterwards
+        (0, 0, 1, False),  # someone voted in the room and never sent
+    ],
+)
+def test_an_individual_rounds_results_are_withheld_when_the_room_could_be_subtracted(
+    client, facilitator, partnership, instrument, organisations, online, changed, unsent, shown
+):
+    from sixways.rounds.fixtures import respond
+
+    round_, _, tokens, _ = individual_workshop(
+        client, facilitator, partnership, instrument, organisations, K + 1
+    )
+    for number, token in enumerate(tokens[unsent:]):
+        finish_online(token, change=number < changed)
+    for _ in range(online):
+        respond(round_, organisations[1], "333333")
+    close(round_)
+    overview = client.get(reverse("results:round", args=[round_.pk])).content.decode()
+    assert ("Scores for each behaviour" in overview) is shown
+    if not shown:
+        assert "a workshop showed the room its answers to question 1.1" in overview
+        csv_reply = client.get(reverse("results:csv", args=[round_.pk]))
+        assert csv_reply.status_code == 409  # and nothing to download either
+
+
+def test_someone_who_has_sent_cannot_vote_with_their_link_and_a_wrong_link_is_not_found(
+    client, facilitator, partnership, instrument, organisations
+):
+    from sixways.rounds.fixtures import respond
+
+    round_ = make_round(partnership, instrument, title="Spring round")
+    round_.organisations.set(organisations)
+    client.force_login(facilitator)
+    client.post(reverse("workshops:control", args=[round_.pk]), {"pace": "question"})
+    # The code alone seats nobody in such a round.
+    code = Workshop.objects.get(round=round_).code
+    code_only = Client().post(reverse("workshops:seat", args=[code]))
+    assert "Join with your own link" in code_only.content.decode()
+    sent = respond(round_, organisations[0], "333333")
+    token = sent.invitation.token()
+    reply = Client().post(reverse("workshops:join-with-link", args=[token]))
+    assert reply.status_code == 409
+    assert "You have already sent your answers" in reply.content.decode()
+    assert Client().post(reverse("workshops:join-with-link", args=["x" * 40])).status_code == 404
+    # A facilitator's own link does not make them a voter either.
+    _, own = Invitation.issue(round_, organisations[0])
+    assert client.post(reverse("workshops:join-with-link", args=[own])).status_code == 403
+    assert not Seat.objects.exists()

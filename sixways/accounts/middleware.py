@@ -76,6 +76,9 @@ GUARDED_LINKS = {
     "accounts:invitation": "role invitation link",
     "workshops:join": "workshop code",
     "workshops:seat": "workshop code",
+    "workshops:join-with-link": "participant link",
+    "sharing:board": "board link",
+    "sharing:board-pdf": "board link",
 }
 
 

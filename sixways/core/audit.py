@@ -55,6 +55,14 @@ ACTIONS = {
     "returns.imported": "Imported a file of returns",
     "returns.undone": "Undid the import of a file of returns",
     "returns.removed": "Took out a paper return entered by mistake",
+    "board-link.created": "Made a board link",
+    "board-link.used": "A board link was opened",
+    "board-link.paused": "Paused a board link",
+    "board-link.resumed": "Resumed a board link",
+    "board-link.revoked": "Revoked a board link",
+    "api-token.created": "Made an API token",
+    "api-token.used": "An API token was used",
+    "api-token.revoked": "Revoked an API token",
 }
 
 

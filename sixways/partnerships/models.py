@@ -80,6 +80,21 @@ class PartnershipQuerySet(models.QuerySet):
             memberships = memberships.filter(role__in=list(roles))
         return self.filter(pk__in=memberships.values("partnership"))
 
+    def for_api_token(self, token) -> "PartnershipQuerySet":
+        """The partnerships an API token reads (sixways/sharing, docs/adr/0017): its own, and,
+        if it was made to include them, its direct children that let their parent read their
+        figures (`figures_to_parent`, the rule of the side-by-side page, results/rollup.py).
+        A revoked or expired token reads nothing.
+
+        This is the API's one scoping rule, beside `for_user`: every table starts from it.
+        """
+        if token is None or token.revoked_at is not None or token.expires_at <= timezone.now():
+            return self.none()
+        scope = models.Q(pk=token.partnership_id)
+        if token.include_children:
+            scope |= models.Q(parent_id=token.partnership_id, figures_to_parent=True)
+        return self.filter(scope)
+
 
 class Partnership(models.Model):
     name = models.CharField(max_length=200)

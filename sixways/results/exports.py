@@ -29,7 +29,7 @@ from sixways.rounds.models import Answer, Comment, Response
 
 from . import privacy, scoring
 from .comments import all_comments
-from .layers import Layers
+from .layers import Layers, OrganisationLayers
 from .queries import SUBMITTED, snapshot
 from .rollup import Rollup
 from .types import RoundResults
@@ -355,6 +355,63 @@ def layer_records(results: RoundResults, layers: Layers | None) -> tuple[list[st
 def layers_csv_bytes(results: RoundResults, layers: Layers | None) -> bytes:
     # Only the round's title is typed text; the rest are keys and numbers.
     return _small_csv(*layer_records(results, layers), {"round"})
+
+
+ORGANISATION_LAYERS_FORMAT = "sixways-agreed-and-individual-by-organisation/1"
+
+
+def organisation_layer_records(
+    results: RoundResults, found: OrganisationLayers
+) -> tuple[list[str], list[list]]:
+    """One row a group and question: an organisation's people (or the other organisations')
+    beside the agreed answer, where at least K of them answered it; `counted_with_others` where
+    that question counts them with the other organisations (layers.organisation_layers)."""
+    header = [
+        "format",
+        "round",
+        "organisation",
+        "organisation_code",
+        "behaviour",
+        "question",
+        "agreed",
+        "counted_with_others",
+        "individual_people",
+        *(f"individual_{o.key}" for o in results.options),
+        "individual_mean",
+        "gap",
+        "masked_dissent",
+    ]
+    codes = {g.key: g.code for g in results.organisation_results}
+    records = []
+    for group in found.groups:
+        for section, questions in found.sections:
+            for question in questions:
+                f = group.figures.get(question.pk)
+                shown = f is not None and f.shown
+                records.append(
+                    [
+                        ORGANISATION_LAYERS_FORMAT,
+                        results.round.title,
+                        group.name,
+                        codes.get(group.key, ""),
+                        section.key,
+                        question.key,
+                        found.agreed.get(question.pk, ""),
+                        "yes" if f is None else "no",
+                        f.people if shown else None,
+                        *((f.counts.get(o.key, 0) if shown else None) for o in results.options),
+                        number(f.mean) if shown else None,
+                        number(f.gap) if shown else None,
+                        "yes" if shown and f.masked else "no",
+                    ]
+                )
+    return header, records
+
+
+def organisation_layers_csv_bytes(results: RoundResults, found: OrganisationLayers) -> bytes:
+    return _small_csv(
+        *organisation_layer_records(results, found), {"round", "organisation", "organisation_code"}
+    )
 
 
 def _layers(layers: Layers | None) -> dict | None:

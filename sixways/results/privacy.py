@@ -27,6 +27,14 @@ The rule, in individual mode, with K the smallest group shown (MIN_GROUP_SIZE, d
    answers at each send, so two views a minute apart would give that person's answers. Figures
    appear when the round closes (publishes_figures).
 
+7. A round where people answer for themselves and a workshop showed its room a question's
+   spread before the round closed (docs/adr/0013): the round's figures for that question,
+   less the spread, would be the answers of whoever answered outside the room (and the room's
+   votes less the round's, those of whoever voted but did not send). So the round shows no
+   figures unless, on every question shown in the room, both the people who answered outside
+   it (or changed the answer they gave in it) and those in the room whose votes are not in the
+   round's answers are none or at least K (room_question()).
+
 Everything published is then a sum over whole groups — shown organisations and the pool — each
 of at least K people, so no published figure separates the members of the pool, and none
 separates one person from a group. tests/test_privacy_attack.py tries to prove otherwise.
@@ -59,6 +67,7 @@ class Visibility:
     pooled: dict[Hashable, str] = field(default_factory=dict)  # organisation -> SMALL or MERGED
     hidden_sectors: dict[Hashable, str] = field(default_factory=dict)  # sector -> POOLED
     withheld: bool = False
+    room_question: Hashable | None = None  # rule 7: the question that withholds the round
 
     def organisation_shown(self, key: Hashable) -> bool:
         return not self.withheld and key not in self.pooled
@@ -103,6 +112,27 @@ def plan(groups: Mapping[Hashable, Group], k: int) -> Visibility:
         if any(o in pooled for o in members):
             visibility.hidden_sectors[sector] = POOLED
     return visibility
+
+
+@dataclass(frozen=True)
+class Room:
+    """A question whose spread a workshop showed its room, against the round's answers."""
+
+    shown: int  # the votes the room saw counted
+    matched: int  # of those, votes whose holder sent the same answer in their own response
+    sent: int  # the round's sent answers to the question
+
+
+def room_question(rooms: Mapping[Hashable, Room], k: int) -> Hashable | None:
+    """The first question (rule 7) whose figures, less the room's spread, would give the
+    answers of between 1 and K - 1 people, or None when there is none."""
+    for question, room in rooms.items():
+        outside, unsent = room.sent - room.matched, room.shown - room.matched
+        # Each must be none or a group of at least K. (Below none, one person counted twice
+        # by two workshops, cannot be reasoned about: withheld too.)
+        if not (outside == 0 or outside >= k) or not (unsent == 0 or unsent >= k):
+            return question
+    return None
 
 
 def shown_count(n: int, k: int) -> int | None:

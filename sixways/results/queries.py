@@ -9,7 +9,7 @@ show the same figures and hide the same groups.
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -70,9 +70,16 @@ class GroupInfo:
     counted: int
 
 
+# Apps above this one that show a round's figures before it closes register, here, where they
+# showed them: a function of round ids giving, for each, {question id: privacy.Room}. The
+# workshops app registers the rooms' spreads (workshops/apps.py); load() asks each in one go.
+SHOWN_ELSEWHERE: list[Callable[[list[int]], dict[int, dict[int, privacy.Room]]]] = []
+
+
 @dataclass
 class RoundData:
     groups: dict[int | None, GroupInfo] = field(default_factory=dict)
+    rooms: dict[int, privacy.Room] = field(default_factory=dict)  # question id -> privacy.Room
     # (organisation id, question id) -> {option id: answers}
     counts: dict[tuple[int | None, int], dict[int, int]] = field(
         default_factory=lambda: defaultdict(dict)
@@ -133,6 +140,9 @@ def load(round_ids: list[int]) -> dict[int, RoundData]:
     )
     for round_id, organisation, section, score_sum, answer_count in kept:
         data[round_id].totals[(organisation, section)] = (score_sum, answer_count)
+    for shown_elsewhere in SHOWN_ELSEWHERE:
+        for round_id, rooms in shown_elsewhere(round_ids).items():
+            data[round_id].rooms.update(rooms)
     return data
 
 
@@ -143,13 +153,17 @@ def visibility(round_: Round, data: RoundData, k: int) -> privacy.Visibility:
     """Which groups the round may show (privacy.py): decided from the groups' sizes alone."""
     if round_.mode != Mode.INDIVIDUAL:
         return privacy.everything_shown()
-    return privacy.plan(
+    decided = privacy.plan(
         {
             org: privacy.Group(g.respondents, g.sector or None, g.name, g.counted)
             for org, g in data.groups.items()
         },
         k,
     )
+    if data.rooms:
+        decided.room_question = privacy.room_question(data.rooms, k)
+        decided.withheld = decided.withheld or decided.room_question is not None
+    return decided
 
 
 def figures(data: RoundData, shape: Shape, decided: privacy.Visibility) -> scoring.RoundFigures:
@@ -238,7 +252,7 @@ def _round_results(round_: Round, viewer: Viewer, previous: Round | None) -> Rou
     if data.responses == 0 or results.suppressed:
         return results
     if decided.withheld:
-        results.withheld = True
+        results.withheld, results.visibility = True, decided
         return results
     computed = figures(data, structure, decided)
 

@@ -181,6 +181,25 @@ class RoundResults:
                 f"shown only when at least {k} people have answered, so that nobody's answers "
                 "can be picked out. To see its results, reopen the round and invite more people."
             )
+        if self.withheld and self.visibility.room_question is not None:
+            key = next(
+                (
+                    q.key
+                    for b in self.behaviours
+                    for q in b.questions
+                    if q.pk == self.visibility.room_question
+                ),
+                "",
+            )
+            return (
+                f"Results are not shown: a workshop showed the room its answers to question "
+                f"{key}, and between 1 and {k - 1} people answered it outside the room, changed "
+                "the answer they gave in it, or voted in the room without sending their answers. "
+                "Taking the room's answers from the results would show theirs. To see the "
+                "results, reopen the round, so that those who voted in the room can send their "
+                f"answers and more people can answer, until each of those groups is none or at "
+                f"least {k}."
+            )
         if self.withheld:
             return (
                 f"Results are not shown: fewer than {k} people answered through their own "

@@ -48,4 +48,9 @@ urlpatterns = [
         views.layers_csv,
         name="layers-csv",
     ),
+    path(
+        "rounds/<int:round_id>/agreed-and-individual-by-organisation.csv",
+        views.layers_by_organisation_csv,
+        name="layers-by-organisation-csv",
+    ),
 ]

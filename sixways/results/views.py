@@ -15,7 +15,7 @@ from sixways.rounds.models import Round
 
 from . import benchmark, downloads, exports, slides
 from .comments import COMMENTS_PER_PAGE, comment_page
-from .layers import round_layers, wording
+from .layers import organisation_layers, round_layers, wording
 from .presenters import key_points, rollup_chart, round_charts, trend_charts
 from .queries import round_results
 from .rollup import rollup
@@ -71,6 +71,7 @@ def layers(request: HttpRequest, round_id: int) -> HttpResponse:
             "round": round_,
             "results": results,
             "layers": found,
+            "by_organisation": organisation_layers(round_, results),
             **wording(results.options),
         },
     )
@@ -330,6 +331,22 @@ def layers_csv(request: HttpRequest, round_id: int) -> HttpResponse:
     content = exports.layers_csv_bytes(results, found)
     return _attachment(
         content, "text/csv; charset=utf-8", _filename(round_, "agreed-and-individual.csv")
+    )
+
+
+@require_safe
+@login_required
+def layers_by_organisation_csv(request: HttpRequest, round_id: int) -> HttpResponse:
+    """Each organisation's people beside the agreed answers, one row a group and question."""
+    round_, results = _results(request, round_id)
+    found = organisation_layers(round_, results)
+    if found is None:
+        raise Http404("This round shows no organisation beside its agreed answers")
+    content = exports.organisation_layers_csv_bytes(results, found)
+    return _attachment(
+        content,
+        "text/csv; charset=utf-8",
+        _filename(round_, "agreed-and-individual-by-organisation.csv"),
     )
 
 

@@ -17,14 +17,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def derive_token(salt: str) -> str:
-    """A link's token, worked out again from its random salt and the secret key.
+def derive_token(salt: str, purpose: str = "invitation") -> str:
+    """A link's token, worked out again from its random salt and the secret key. `purpose`
+    keeps the tokens of different kinds of link apart (board links pass "board-link").
 
     The database keeps the salt and the token's hash, never the token: someone who reads the
     database cannot make a working link without the secret key, yet the service can put the
     same link in a reminder or show a shareable link to its facilitator again.
     """
     digest = hmac.new(
-        settings.SECRET_KEY.encode(), f"sixways-invitation:{salt}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), f"sixways-{purpose}:{salt}".encode(), hashlib.sha256
     ).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")

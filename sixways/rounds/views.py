@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from sixways.design.forms import form_page
 from sixways.instruments.shape import shape
+from sixways.workshops.live import running as running_workshop
 
 from . import participant
 from .answering import (
@@ -24,7 +25,7 @@ from .answering import (
     submit,
 )
 from .forms import SectionForm
-from .models import Comment, Invitation, Response, Status
+from .models import Comment, Invitation, Mode, Response, Status
 
 
 def _link_not_valid(request: HttpRequest) -> HttpResponse:
@@ -87,11 +88,18 @@ def start(request: HttpRequest, token: str) -> HttpResponse:
                 response = Response.objects.get(invitation=invitation)
         return _begin(request, response)
 
-    return _start_page(request, invitation, response)
+    return _start_page(request, invitation, response, token)
 
 
-def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpResponse:
+def _start_page(
+    request: HttpRequest, invitation: Invitation, response, token: str = ""
+) -> HttpResponse:
     round_ = invitation.round
+    # Someone with their own link in a round where people answer for themselves may join a
+    # workshop running in it, so that their votes become their answers.
+    workshop = None
+    if round_.mode == Mode.INDIVIDUAL and invitation.kind == Invitation.Kind.PERSONAL:
+        workshop = running_workshop(round_)
     return render(
         request,
         "rounds/start.jinja",
@@ -101,6 +109,8 @@ def _start_page(request: HttpRequest, invitation: Invitation, response) -> HttpR
             "response": response,
             "shared": invitation.kind == Invitation.Kind.SHARED,
             "sections": shape(round_.instrument).sections,
+            "workshop": workshop,
+            "token": token,
         },
     )
 

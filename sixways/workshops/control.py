@@ -22,7 +22,7 @@ from sixways.instruments.shape import shapes
 from sixways.rounds.agreed import Conflict
 from sixways.rounds.answering import RoundClosed
 from sixways.rounds.manage import round_for
-from sixways.rounds.models import Invitation, Response, Round
+from sixways.rounds.models import Invitation, Mode, Response, Round
 
 from . import live
 from .forms import CommentForm, StartForm
@@ -315,6 +315,20 @@ def end(request: HttpRequest, round_id: int) -> HttpResponse:
             request,
             "The workshop has ended. The round had closed, so its agreed answers stay as they were.",
         )
+    elif round_.mode == Mode.INDIVIDUAL:
+        messages.info(
+            request,
+            "The workshop has ended. Everyone's votes are in their own answers, to finish and "
+            "send through their link before the round closes: only sent answers count."
+            + (
+                f" {len(missing)} of {len(shape.questions)} questions have no agreed answer: "
+                "you can record them here."
+                if missing and len(missing) < len(shape.questions)
+                else ""
+            ),
+        )
+        if len(missing) == len(shape.questions):  # nothing agreed: nothing to record
+            return redirect("rounds:detail", round_.pk)
     elif missing:
         messages.info(
             request,

@@ -42,12 +42,11 @@ class TooFewVoted(NotNow):
 
 def may_run(round_: Round) -> str | None:
     """Why a workshop cannot be run for this round, or None when it can."""
-    if round_.mode != Mode.COLLECTIVE:
-        # In a round where people answer for themselves, the room's spread, once shown, could
-        # be taken from the round's results to leave the answers of the few who answered
-        # online (docs/adr/0013): so a workshop runs in a collective round.
+    if round_.mode == Mode.ORGANISATIONAL:
+        # One response an organisation: people voting as themselves do not fit it.
         return (
-            "A workshop records a partnership's agreed answers, so it runs in a collective round."
+            "In this round each organisation sends one response, so a workshop, where people "
+            "vote as themselves, cannot run in it. Run it in a collective or individual round."
         )
     if not round_.accepting_answers:
         return "A workshop can only run while its round is open."
@@ -149,7 +148,9 @@ def reveal(workshop: Workshop) -> None:
         count = voted(fresh, questions)
         if count < settings.MIN_GROUP_SIZE:
             raise TooFewVoted(count, settings.MIN_GROUP_SIZE)
-        Item.objects.filter(pk__in=[i.pk for i in items]).update(revealed_at=timezone.now())
+        Item.objects.filter(pk__in=[i.pk for i in items]).update(
+            revealed_at=timezone.now(), ever_revealed=True
+        )
         _bump(fresh, step=True, stage=Stage.REVEALED)
     workshop.refresh_from_db()
 
@@ -267,16 +268,25 @@ def end(workshop: Workshop) -> list[Question]:
 
 
 def keep_votes(workshop: Workshop) -> int:
-    """Keep each seat's votes as a response of the round, alongside its agreed answers
-    (Response.State.ALONGSIDE, docs/adr/0013), by organisation where the seat gave one.
+    """Keep each seat's votes, as the workshop ends (once). Returns how many seats' were kept.
 
+    In a collective round, each seat's votes become a response alongside the round's agreed
+    answers (Response.State.ALONGSIDE, docs/adr/0013), by organisation where the seat gave one.
     A seat counts with the questions it voted on, however few, so that the spread beside each
     agreed answer is everyone who voted on it; a vote cast after the answers were shown is
-    left out, as it was from the spread, having been cast knowing the room's. Returns how
-    many responses were kept. Called once, as the workshop ends."""
+    left out, as it was from the spread, having been cast knowing the room's.
+
+    In an individual round the votes of a seat that joined with its holder's personal link
+    become that person's answers, in their draft, for them to finish and send as anyone does
+    online; until they send, nothing of theirs counts. Other seats' votes served the room's
+    discussion and are not kept: nobody can tell whether their holders also answered online,
+    so counting them could count one person twice.
+    """
     votes: dict[int, list[Vote]] = {}
     for vote in Vote.objects.filter(seat__workshop=workshop, after_reveal=False).order_by("id"):
         votes.setdefault(vote.seat_id, []).append(vote)
+    if workshop.round.mode == Mode.INDIVIDUAL:
+        return _votes_into_drafts(workshop, votes)
     now = timezone.now()
     for seat in Seat.objects.filter(pk__in=votes).order_by("pk"):
         invitation, _ = Invitation.issue(
@@ -294,3 +304,26 @@ def keep_votes(workshop: Workshop) -> int:
             for v in votes[seat.pk]
         )
     return len(votes)
+
+
+def _votes_into_drafts(workshop: Workshop, votes: dict[int, list[Vote]]) -> int:
+    kept = 0
+    seated = Seat.objects.filter(pk__in=votes, invitation__isnull=False).select_related(
+        "invitation"
+    )
+    for seat in seated.order_by("pk"):
+        response, _ = Response.objects.get_or_create(
+            invitation=seat.invitation,
+            defaults={
+                "round": workshop.round,
+                "organisation_id": seat.invitation.organisation_id,
+            },
+        )
+        if response.state != Response.State.DRAFT:  # sent before the workshop: left as sent
+            continue
+        for vote in votes[seat.pk]:
+            Answer.objects.update_or_create(
+                response=response, question_id=vote.question_id, defaults={"option": vote.option}
+            )
+        kept += 1
+    return kept

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from sixways.instruments.models import Option, Question, Section
 from sixways.partnerships.models import Organisation
-from sixways.rounds.models import Round
+from sixways.rounds.models import Invitation, Round
 
 # Join codes leave out what is easily confused when read off a screen or said aloud:
 # 0 and O, 1, I and L, 2 and Z, 5 and S, 8 and B, and U and V.
@@ -100,6 +100,8 @@ class Item(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(default=timezone.now)
     revealed_at = models.DateTimeField(null=True, blank=True)
+    # Shown to the room at least once: opening it again clears revealed_at, not what was seen.
+    ever_revealed = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -112,14 +114,26 @@ class Item(models.Model):
 
 class Seat(models.Model):
     """One device in the room, seated by a signed cookie (seats.py). No name or email: only
-    the organisation, when its holder chose one."""
+    the organisation, when its holder chose one, or, in a round where people answer for
+    themselves, the personal link its holder joined with, so that their votes become their
+    own answers (docs/adr/0013)."""
 
     workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="seats")
     organisation = models.ForeignKey(
         Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     secret = models.CharField(max_length=64, default=secrets.token_urlsafe)
     joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "invitation"], name="one_seat_per_link_per_workshop"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Seat {self.pk} in {self.workshop}"

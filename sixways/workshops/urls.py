@@ -26,4 +26,6 @@ urlpatterns = [
     path("w/<str:code>/room/", views.room, name="room"),
     path("w/<str:code>/vote/", views.vote, name="vote"),
     path("w/<str:code>/live/", views.room_live, name="room-live"),
+    # Someone's own participant link, in a round where people answer for themselves.
+    path("p/<str:token>/workshop/", views.join_with_link, name="join-with-link"),
 ]

@@ -4,6 +4,7 @@ seats the device (seats.py). Everything works without JavaScript: the waiting pa
 button to check for the next question."""
 
 from django.contrib import messages
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from sixways.design.forms import form_page
 from sixways.instruments.shape import shapes
 from sixways.partnerships.models import Membership, Organisation, Role
+from sixways.rounds.models import Invitation, Mode, Response
 
 from . import live, seats
 from .forms import CodeForm, SeatForm, VoteForm
@@ -77,6 +79,11 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "workshops/runs_it.jinja", {"workshop": workshop}, status=403)
     if seats.seat_for(request, workshop) is not None:
         return redirect("workshops:room", workshop.code)
+    if workshop.round.mode == Mode.INDIVIDUAL:
+        # People answer for themselves: each joins with their own link, so that their votes
+        # become their own answers and the round's results can be checked against the room's
+        # (docs/adr/0013). The code alone seats nobody.
+        return render(request, "workshops/own_link_needed.jinja", {"workshop": workshop})
     organisations = Organisation.objects.filter(
         pk__in=workshop.round.organisations.values("pk")
     ).order_by("name")
@@ -89,6 +96,36 @@ def seat(request: HttpRequest, code: str) -> HttpResponse:
     return form_page(request, "workshops/seat.jinja", {"workshop": workshop, "form": form}, form)
 
 
+@require_POST
+def join_with_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Join the workshop running in the round of one's own participant link: the seat is that
+    person's, and its votes become their answers when the workshop ends. A wrong link answers
+    404, which the brake on guessing links counts."""
+    invitation = Invitation.objects.from_token(token)
+    if invitation is None or invitation.kind != Invitation.Kind.PERSONAL:
+        raise Http404("No such participant link")
+    workshop = live.running(invitation.round)
+    if workshop is None or invitation.round.mode != Mode.INDIVIDUAL:
+        raise Http404("No workshop is running for this link's round")
+    if _runs_it(request, workshop):
+        return render(request, "workshops/runs_it.jinja", {"workshop": workshop}, status=403)
+    sent = Response.objects.filter(invitation=invitation, state=Response.State.SUBMITTED).exists()
+    if sent:
+        return render(request, "workshops/already_sent.jinja", {"workshop": workshop}, status=409)
+    try:
+        with transaction.atomic():
+            held, _ = Seat.objects.get_or_create(
+                workshop=workshop,
+                invitation=invitation,
+                defaults={"organisation_id": invitation.organisation_id},
+            )
+    except IntegrityError:  # a double press: the first one made it
+        held = Seat.objects.get(workshop=workshop, invitation=invitation)
+    reply = redirect("workshops:room", workshop.code)
+    seats.give(reply, held)
+    return reply
+
+
 def _seated(request: HttpRequest, code: str) -> tuple[Workshop, Seat | None]:
     workshop = _workshop(code)
     return workshop, seats.seat_for(request, workshop)
@@ -99,7 +136,8 @@ def room(request: HttpRequest, code: str) -> HttpResponse:
     """What this phone shows now: waiting, the open questions to vote on, or the answers."""
     ended = Workshop.objects.filter(code=normalise_code(code)).order_by("-started_at").first()
     if ended is not None and ended.stage == Stage.ENDED:
-        return render(request, "workshops/ended.jinja", {"workshop": ended, "holder": None})
+        holder = seats.seat_for(request, ended)
+        return render(request, "workshops/ended.jinja", {"workshop": ended, "holder": holder})
     workshop, holder = _seated(request, code)
     if holder is None:
         return redirect("workshops:seat", workshop.code)

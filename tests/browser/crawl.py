@@ -38,6 +38,8 @@ from sixways.returns.checking import Row
 from sixways.returns.models import Return
 from sixways.rounds import demo
 from sixways.rounds.models import Mode, Round, Status
+from sixways.sharing.models import SECTIONS, ApiToken, BoardLink
+from sixways.sharing.tables import TABLES
 from sixways.workshops import demo as workshops_demo
 from sixways.workshops import live, seats
 from sixways.workshops.models import Seat, Workshop
@@ -57,6 +59,7 @@ PATTERN_KWARGS: dict[str, dict[str, Callable[["World"], list]]] = {
     # The demo's finished workshop has both layers of answers.
     "results:layers": {"round_id": lambda w: [layered(w).pk]},
     "results:layers-csv": {"round_id": lambda w: [layered(w).pk]},
+    "results:layers-by-organisation-csv": {"round_id": lambda w: [layered(w).pk]},
     # The demo's system, whose places are side by side, and Northdale's place, whose
     # neighbourhoods are.
     "results:rollup": {"partnership_id": lambda w: [w.partnership.parent_id, w.partnership.pk]},
@@ -69,6 +72,9 @@ PATTERN_KWARGS: dict[str, dict[str, Callable[["World"], list]]] = {
     "returns:undo": {"round_id": lambda w: [w.paper.pk]},
     "returns:remove": {"round_id": lambda w: [w.paper.pk]},
     "returns:returns": {"round_id": lambda w: [w.paper.pk, w.spring.pk]},
+    # A board link that works, and one that was revoked.
+    "sharing:board": {"token": lambda w: [w.board_tokens[0], w.board_tokens[1]]},
+    "sharing:board-pdf": {"token": lambda w: [w.board_tokens[0]]},
 }
 
 # Namespaces that are not our pages: Django's own admin has its own accessibility story.
@@ -94,13 +100,19 @@ NOT_PAGES = {
     "results:json",
     "results:actions-csv",
     "results:layers-csv",
+    "results:layers-by-organisation-csv",
     "returns:questionnaire",
     "results:rollup-csv",
     "results:rollup-json",
     "returns:template-xlsx",
     "returns:template-csv",
     "returns:upload-progress",
+    "sharing:board-pdf",
     "mfa_download_recovery_codes",
+    # The API's tables and lists (a facilitator's session without a token gets 401).
+    "api:index",
+    "api:openapi",
+    *(f"api:{key}-{suffix}" for key in TABLES for suffix in ("csv", "json")),
     "accounts:your-data",
     "session",
 }
@@ -174,6 +186,8 @@ class World:
     workshop: object  # running in a collective round, question 1.1's votes shown
     paper: object  # open, with returns keyed in and files of returns in every state
     uploads: list  # the files: checking, with problems, ready to import, imported, undone
+    board_links: list  # a live board link to the spring round's results, and a revoked one
+    board_tokens: list
 
 
 # Demo values for each URL argument, by name. Several values give several versions of a page
@@ -194,6 +208,8 @@ KWARG_VALUES: dict[str, Callable[[World], list]] = {
     "role_invitation_id": lambda w: [w.role_invitation.pk],
     "action_id": lambda w: [w.spring.actions.order_by("pk").first().pk],
     "upload_id": lambda w: [u.pk for u in w.uploads],
+    "api_token_id": lambda w: [api_token(w).pk],
+    "board_link_id": lambda w: [w.board_links[0].pk],
     "return_id": lambda w: [Return.objects.filter(round=w.paper, upload=None).first().pk],
     "code": lambda w: [w.workshop.code],
     # A behaviour's key in the instrument (results:comments).
@@ -210,6 +226,13 @@ def layered(world: World):
 
 def council(world: World):
     return Organisation.objects.get(name="Northdale Council")
+
+
+def api_token(world: World):
+    """An API token of the demo partnership, for its revoke page."""
+    found = ApiToken.objects.filter(partnership=world.partnership).first()
+    expires = timezone.now() + datetime.timedelta(days=365)
+    return found or ApiToken.issue(world.partnership, name="Dashboard", expires_at=expires)[0]
 
 
 def targets(
@@ -303,6 +326,19 @@ def make_world() -> World:
         partnership, "new.observer@example.com", Role.OBSERVER, invited_by=users["facilitator"]
     )
     paper, uploads = paper_returns(partnership, empty.instrument, users["facilitator"])
+    board_links, board_tokens = [], []
+    for label, revoked in [("Board, 12 March", None), ("Last year's board", timezone.now())]:
+        made, token = BoardLink.issue(
+            spring,
+            label=label,
+            sections=list(SECTIONS),
+            comments=True,
+            downloads=True,
+            expires_at=timezone.now() + datetime.timedelta(days=90),
+            revoked_at=revoked,
+        )
+        board_links.append(made)
+        board_tokens.append(token)
     return World(
         partnership=partnership,
         spring=rounds.get(title="Spring 2026"),
@@ -315,6 +351,8 @@ def make_world() -> World:
         workshop=workshop,
         paper=paper,
         uploads=uploads,
+        board_links=board_links,
+        board_tokens=board_tokens,
     )
 
 

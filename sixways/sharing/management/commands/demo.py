@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from sixways.results import demo as results_demo
 from sixways.rounds import demo
+from sixways.sharing.demo import create_demo_link
 from sixways.workshops import demo as workshops_demo
 
 
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             raise CommandError("Demo data is for development: set DEBUG=1, or --allow-production")
         workshops_demo.create_demo()
         results_demo.create_system()
+        board = create_demo_link()
         link = settings.SITE_URL + reverse("rounds:start", args=[demo.participant_token()])
         self.stdout.write(
             "\n"
@@ -32,4 +34,5 @@ class Command(BaseCommand):
             f"  Admin sign-in:        {demo.ADMIN_EMAIL} / {demo.FACILITATOR_PASSWORD}"
             f"  ({settings.SITE_URL}/admin/)\n"
             f"  Participant link:     {link}\n"
+            f"  Board link:           {board}\n"
         )
