@@ -21,6 +21,7 @@ from tests.browser.test_cycle import shot, sign_in
 ANSWERS = ["Yes", "Yes", "Sometimes", "Yes", "Not always", "Sometimes"]
 
 
+@pytest.mark.shared_database
 def test_a_room_runs_two_questions_on_phones_with_and_without_javascript(
     live_server, page, browser, transactional_db
 ):
