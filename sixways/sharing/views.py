@@ -8,6 +8,7 @@ is a POST and goes in the partnership's activity log; so does every use of a lin
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from sixways.design.text import plural
 from sixways.partnerships.models import Partnership
 from sixways.partnerships.roles import CHANGERS
 from sixways.rounds.models import Round
+from sixways.rounds.models import Status as RoundStatus
 
 from . import links
 from .forms import BoardLinkForm
@@ -53,7 +55,16 @@ def board_links(request: HttpRequest, partnership_id: int) -> HttpResponse:
         )
     )
     rounds = list(Round.objects.filter(partnership=partnership).order_by("-opens_on", "-id"))
-    superseded = {link.pk for link in found if links.superseded_by(link)}
+    # A live link is superseded once a later round of the partnership has closed: one query
+    # for the whole list, not one a link.
+    latest = Round.objects.filter(partnership=partnership, status=RoundStatus.CLOSED).aggregate(
+        latest=Max("closes_on")
+    )["latest"]
+    superseded = {
+        link.pk
+        for link in found
+        if not link.snapshot and latest is not None and latest > link.round.closes_on
+    }
     return render(
         request,
         "sharing/board_links.jinja",
